@@ -1,0 +1,42 @@
+# TaskSync: `make up` runs the embedded stack, `make test` runs every suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@PYTHON=$(PYTHON) sh scripts/ensure-venv.sh $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install TaskSync
+dev: $(VENV)/.installed-test ## Install TaskSync with the test and lint tools
+
+up: $(VENV)/.installed ## Run the embedded stack on http://127.0.0.1:$(PORT)
+	$(BIN)/tasksync up --port $(PORT)
+
+test: $(VENV)/.installed-test ## Run every test suite (SQLite, PostgreSQL and Redis when they answer)
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: $(VENV)/.installed-test ## Check style and lint with ruff
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(VENV)/.installed-test ## Rewrite the code in the house style
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+clean: ## Remove the virtual environment, caches and local data
+	rm -rf $(VENV) .pytest_cache .ruff_cache data
+
+.PHONY: help install dev up test lint format clean

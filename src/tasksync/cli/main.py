@@ -1,0 +1,152 @@
+"""The `tasksync` command: run the servers and operate them."""
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from tasksync import stack
+from tasksync.cli.server import serve_app
+from tasksync.common.errors import DomainError
+
+app = typer.Typer(no_args_is_help=True, help="TaskSync: a self-hostable task manager.")
+users_app = typer.Typer(no_args_is_help=True, help="Accounts and signing keys.")
+app.add_typer(users_app, name="users")
+console = Console(stderr=True)
+
+Host = Annotated[str, typer.Option(envvar="TASKSYNC_HOST", help="Address to listen on.")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="TASKSYNC_DATA_DIR", help="Where SQLite files live."),
+]
+
+
+def _overrides(data_dir: Path | None) -> dict[str, Any]:
+    return {"data_dir": data_dir} if data_dir else {}
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/] {message}")
+    return typer.Exit(1)
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option(envvar="TASKSYNC_PORT", help="Port of the API.")] = 8000,
+    host: Host = "127.0.0.1",
+    data_dir: DataDir = None,
+) -> None:
+    """Run every service in one process (SQLite, no external dependency)."""
+    overrides = _overrides(data_dir) | {"mode": "embedded"}
+    where = (data_dir or stack.settings_for("users").data_dir).resolve()
+    base = f"http://{host}:{port}"
+    ready = (
+        f"TaskSync is running at {base}\n"
+        f"  API docs   {base}/api/docs\n"
+        f"  API        {base}/api/v1\n"
+        f"  health     {base}/health\n"
+        f"  data       {where}\n"
+        "Press Ctrl+C to stop."
+    )
+    serve_app(stack.build_embedded(**overrides), host=host, port=port, ready_message=ready)
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="gateway, or a service: users, ...")],
+    port: Annotated[int | None, typer.Option(envvar="TASKSYNC_PORT")] = None,
+    host: Host = "127.0.0.1",
+    data_dir: DataDir = None,
+) -> None:
+    """Run one service on its own (the building block of the distributed mode)."""
+    from tasksync.common.settings import SERVICE_PORTS
+
+    try:
+        application = stack.build_service(service, **_overrides(data_dir))
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    port = port or SERVICE_PORTS[service]
+    serve_app(
+        application,
+        host=host,
+        port=port,
+        ready_message=f"TaskSync {service} is running at http://{host}:{port}",
+        proxy_headers=service != "gateway",
+    )
+
+
+@app.command()
+def migrate(
+    service: Annotated[str, typer.Argument(help="A service name, or 'all'.")] = "all",
+    data_dir: DataDir = None,
+) -> None:
+    """Bring a service's database (or every one) up to the latest schema."""
+    from tasksync.common import migrations
+    from tasksync.common.db import Database
+
+    names = list(stack.SERVICES) if service == "all" else [service]
+    if any(name not in stack.SERVICES for name in names):
+        raise _fail(
+            f"Unknown service {service!r}; choose one of: all, {', '.join(stack.SERVICES)}."
+        )
+
+    async def run() -> None:
+        for name in names:
+            settings = stack.settings_for(name, **_overrides(data_dir))
+            db = await Database.open(settings.database_url(name))
+            try:
+                await migrations.upgrade(db, f"tasksync.{name}")
+            finally:
+                await db.close()
+            console.print(f"[green]migrated[/] {name}")
+
+    asyncio.run(run())
+
+
+@app.command()
+def revision(
+    service: Annotated[str, typer.Argument(help="The service whose models changed.")],
+    message: Annotated[str, typer.Option("-m", "--message", help="What the change is.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Write a new migration from the difference between a service's models and its database."""
+    from tasksync.common import migrations
+    from tasksync.common.db import Database
+
+    async def run() -> None:
+        settings = stack.settings_for(service, **_overrides(data_dir))
+        db = await Database.open(settings.database_url(service))
+        try:
+            await migrations.upgrade(db, f"tasksync.{service}")
+            await migrations.revision(db, f"tasksync.{service}", message)
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+
+
+@users_app.command()
+def promote(
+    username: Annotated[str, typer.Argument(help="Who becomes a system administrator.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Make a user a system administrator (how the first admin is made)."""
+    from tasksync.users import commands
+
+    try:
+        asyncio.run(commands.promote(stack.settings_for("users", **_overrides(data_dir)), username))
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+    console.print(f"[green]{username} is now a system administrator.[/]")
+
+
+@users_app.command("rotate-key")
+def rotate_key(data_dir: DataDir = None) -> None:
+    """Start signing access tokens with a new key; tokens signed before stay valid until
+    they expire."""
+    from tasksync.users import commands
+
+    kid = asyncio.run(commands.rotate_key(stack.settings_for("users", **_overrides(data_dir))))
+    console.print(f"[green]New signing key[/] {kid}")

@@ -1,0 +1,1 @@
+"""Mechanisms shared by every service. No domain logic lives here."""

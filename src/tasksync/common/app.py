@@ -1,0 +1,101 @@
+"""The one way a service app is built: the same middleware, errors, health and lifespan.
+
+A service's `create_app` names its routers and its start-up hook; everything else (database,
+migrations, Redis, token verification, service clients) is set up here, inside the lifespan,
+so that tests and the embedded stack can build many apps in one process.
+"""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from tasksync import __version__
+from tasksync.common import migrations
+from tasksync.common.auth import JwksFetcher, TokenVerifier
+from tasksync.common.client import ServiceDirectory
+from tasksync.common.db import Database
+from tasksync.common.errors import ServiceUnavailable, install_error_handlers
+from tasksync.common.health import metrics_router
+from tasksync.common.health import router as health_router
+from tasksync.common.observability import ObservabilityMiddleware, configure_logging
+from tasksync.common.redis_client import open_redis
+from tasksync.common.settings import ServiceSettings
+
+StartupHook = Callable[[FastAPI], Awaitable[None]]
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def users_jwks(services: ServiceDirectory) -> JwksFetcher:
+    """Fetches the users service's public keys (through the service client)."""
+
+    async def fetch() -> dict:
+        response = await services.client("users").get(JWKS_PATH)
+        if not response.ok:
+            raise ServiceUnavailable("The users service did not give out its signing keys.")
+        return response.json()
+
+    return fetch
+
+
+def build_service_app(
+    *,
+    name: str,
+    package: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    services: ServiceDirectory | None = None,
+    on_startup: StartupHook | None = None,
+    jwks: Callable[[FastAPI], JwksFetcher] | None = None,
+    description: str = "",
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, settings.log_format)
+        directory = services or ServiceDirectory(settings)
+        db = await Database.open(settings.database_url(name), pool_size=settings.db_pool_size)
+        redis = open_redis(settings)
+        try:
+            if settings.migrate_on_start:
+                await migrations.upgrade(db, package)
+            app.state.db = db
+            app.state.redis = redis
+            app.state.services = directory
+            fetch = jwks(app) if jwks else users_jwks(directory)
+            app.state.verifier = TokenVerifier(
+                fetch, refresh_cooldown=settings.jwks_refresh_cooldown
+            )
+            if on_startup:
+                await on_startup(app)
+            yield
+        finally:
+            if services is None:
+                await directory.close()
+            if redis is not None:
+                await redis.aclose()
+            await db.close()
+
+    app = FastAPI(
+        title=f"TaskSync {name}",
+        version=__version__,
+        description=description,
+        lifespan=lifespan,
+    )
+    app.state.service_name = name
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(ObservabilityMiddleware, service=name)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    for router in routers:
+        app.include_router(router)
+    _summaries_from_docstrings(app)
+    return app
+
+
+def _summaries_from_docstrings(app: FastAPI) -> None:
+    """A route's one-line docstring becomes its OpenAPI summary."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.description and not route.summary:
+            route.summary = route.description.split("\n", 1)[0].rstrip(".")

@@ -1,0 +1,120 @@
+"""Access-token verification, done locally by every service with the users service's keys.
+
+Tokens are EdDSA JWTs. Public keys come from the users service's JWKS, fetched once and cached;
+a token naming an unknown `kid` triggers one refresh (at most every few seconds). Verified
+tokens are cached until they expire, so a hot path pays for the signature check once.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from tasksync.common.errors import Unauthorized
+
+ISSUER = "tasksync-users"
+AUDIENCE = "tasksync"
+ALGORITHM = "EdDSA"
+TOKEN_URL = "/api/v1/auth/token"
+
+JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller, as its access token says."""
+
+    id: UUID
+    username: str
+    session_id: str
+    expires_at: int
+
+
+class TokenVerifier:
+    def __init__(
+        self, fetch_jwks: JwksFetcher, *, refresh_cooldown: float = 5.0, cache_size: int = 20_000
+    ) -> None:
+        self._fetch_jwks = fetch_jwks
+        self._keys: dict[str, Any] = {}
+        self._refreshed_at = float("-inf")
+        self._cooldown = refresh_cooldown
+        self._lock = asyncio.Lock()
+        self._verified: dict[str, Principal] = {}
+        self._cache_size = cache_size
+
+    async def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None and cached.expires_at > time.time():
+            return cached
+        principal = await self._verify_signature(token)
+        if len(self._verified) >= self._cache_size:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = principal
+        return principal
+
+    async def _verify_signature(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The access token is malformed.") from exc
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise Unauthorized("The access token is not signed the way TaskSync signs tokens.")
+        key = self._keys.get(kid) or await self._refresh_for(kid)
+        if key is None:
+            raise Unauthorized("The access token is signed by an unknown key.")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "jti", "sid"]},
+            )
+            return Principal(
+                id=UUID(claims["sub"]),
+                username=str(claims.get("name", "")),
+                session_id=str(claims["sid"]),
+                expires_at=int(claims["exp"]),
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The access token has expired; refresh it.") from exc
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise Unauthorized("The access token is invalid.") from exc
+
+    async def _refresh_for(self, kid: str) -> Any:
+        async with self._lock:
+            if kid in self._keys:
+                return self._keys[kid]
+            if time.monotonic() - self._refreshed_at < self._cooldown:
+                return None
+            jwks = await self._fetch_jwks()
+            self._refreshed_at = time.monotonic()
+            self._keys = {
+                k["kid"]: jwt.PyJWK(k, algorithm=ALGORITHM).key
+                for k in jwks.get("keys", [])
+                if "kid" in k
+            }
+            return self._keys.get(kid)
+
+
+bearer_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+async def _current_user(
+    request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
+) -> Principal:
+    if not token:
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <access token>'.")
+    verifier: TokenVerifier = request.app.state.verifier
+    return await verifier.verify(token)
+
+
+CurrentUser = Annotated[Principal, Depends(_current_user)]

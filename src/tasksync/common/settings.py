@@ -1,0 +1,69 @@
+"""Configuration from `TASKSYNC_*` environment variables, the same names in every mode.
+
+Every service has one `Settings` class built from the shared parts below, so a variable means
+the same thing wherever it is read.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Default ports of the services in distributed mode: the gateway listens on 8000.
+SERVICE_PORTS = {"gateway": 8000, "users": 8001}
+
+
+class CoreSettings(BaseSettings):
+    """What every TaskSync process needs: where its data lives and how it logs."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKSYNC_", extra="ignore", frozen=True)
+
+    mode: Literal["embedded", "distributed"] = "embedded"
+    data_dir: Path = Path("data")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # "auto": readable lines on a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+
+class DatabaseSettings(CoreSettings):
+    """Each service owns one database: a SQLite file under `data_dir`, or, when
+    `postgres_url` is set, the PostgreSQL database `<db_prefix>_<service>` on that server."""
+
+    postgres_url: str | None = None
+    db_prefix: str = "tasksync"
+    db_pool_size: int = 10
+    migrate_on_start: bool = True
+
+    def database_url(self, service: str) -> str:
+        if self.postgres_url:
+            server = self.postgres_url.rsplit("/", 1)[0]
+            server = server.replace("postgresql://", "postgresql+asyncpg://", 1)
+            return f"{server}/{self.db_prefix}_{service}"
+        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / f'{service}.db'}"
+
+
+class RedisSettings(CoreSettings):
+    """Redis backs rate limits, caches and (later) the event bus. Without it, in-memory
+    equivalents serve a single process."""
+
+    redis_url: str | None = None
+    redis_prefix: str = "tasksync"
+
+
+class ServiceLinkSettings(CoreSettings):
+    """How a process reaches the other services in distributed mode."""
+
+    service_urls: dict[str, str] = {}
+    service_host: str = "127.0.0.1"
+    http_timeout: float = 10.0
+
+    def service_url(self, service: str) -> str:
+        if service in self.service_urls:
+            return self.service_urls[service].rstrip("/")
+        return f"http://{self.service_host}:{SERVICE_PORTS[service]}"
+
+
+class ServiceSettings(DatabaseSettings, RedisSettings, ServiceLinkSettings):
+    """The shared base of every data-owning service."""
+
+    jwks_refresh_cooldown: float = 5.0

@@ -1,0 +1,69 @@
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from tasksync import __version__
+from tasksync.common.app import users_jwks
+from tasksync.common.auth import TokenVerifier
+from tasksync.common.client import ServiceDirectory
+from tasksync.common.errors import install_error_handlers
+from tasksync.common.health import metrics_router
+from tasksync.common.observability import ObservabilityMiddleware, configure_logging
+from tasksync.gateway import health, openapi
+from tasksync.gateway.dispatch import ServiceDispatch
+from tasksync.gateway.routes import RouteTable
+from tasksync.gateway.settings import GatewaySettings
+
+Settings = GatewaySettings
+
+
+def create_app(
+    settings: GatewaySettings | None = None, *, mounted: Mapping[str, FastAPI] | None = None
+) -> FastAPI:
+    """The gateway. With `mounted` service apps (the embedded stack) it calls them in-process
+    and runs their lifespans inside its own; without, it proxies to their URLs."""
+    settings = settings or GatewaySettings()
+    mounted = dict(mounted or {})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, settings.log_format)
+        directory = ServiceDirectory(settings, apps=mounted)
+        app.state.services = directory
+        app.state.verifier = TokenVerifier(
+            users_jwks(directory), refresh_cooldown=settings.jwks_refresh_cooldown
+        )
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(directory.close)
+            for service_app in mounted.values():
+                await stack.enter_async_context(service_app.router.lifespan_context(service_app))
+            yield
+
+    app = FastAPI(
+        title="TaskSync gateway",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.routes = RouteTable()
+    app.state.mounted = mounted
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(metrics_router)
+    app.include_router(openapi.router)
+    app.add_middleware(ServiceDispatch, routes=app.state.routes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "Location"],
+        )
+    app.add_middleware(ObservabilityMiddleware, service="gateway")
+    return app

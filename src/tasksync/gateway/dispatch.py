@@ -1,0 +1,75 @@
+"""The gateway's front door: find the owning service, check the token, hand the request on.
+
+In the embedded stack the service's app is called directly (same process, no HTTP hop);
+in distributed mode the request is proxied over HTTP. The rest of the gateway's own routes
+(docs, health) fall through to its FastAPI app.
+"""
+
+import aiohttp
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tasksync.common.auth import TokenVerifier
+from tasksync.common.errors import DomainError, NotFound, Unauthorized, problem_response
+from tasksync.gateway import proxy
+from tasksync.gateway.routes import RouteTable
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    """The bearer token if an Authorization header is present ('' when it is not bearer)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else ""
+    return None
+
+
+def _with_client_address(scope: Scope) -> Scope:
+    client = scope.get("client")
+    address = client[0] if client else "unknown"
+    headers = [(k, v) for k, v in scope["headers"] if k != b"x-forwarded-for"]
+    headers.append((b"x-forwarded-for", address.encode()))
+    return {**scope, "headers": headers}
+
+
+class ServiceDispatch:
+    def __init__(self, app: ASGIApp, *, routes: RouteTable) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(("/api/v1/", "/.well-known/")):
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self._dispatch(scope, receive, send)
+        except DomainError as exc:
+            response = problem_response(
+                exc.status, exc.slug, exc.title, exc.detail, headers=exc.headers
+            )
+            await response(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service = self.routes.owner(scope["path"])
+        if service is None:
+            raise NotFound("No such resource.")
+        state = scope["app"].state
+        token = _bearer_token(scope)
+        if token is not None:
+            if not token:
+                raise Unauthorized("Use 'Authorization: Bearer <access token>'.")
+            verifier: TokenVerifier = state.verifier
+            await verifier.verify(token)
+        scope = _with_client_address(scope)
+        mounted: dict[str, ASGIApp] = state.mounted
+        if service in mounted:
+            await mounted[service](scope, receive, send)
+            return
+        await proxy.forward(
+            scope,
+            receive,
+            send,
+            service=service,
+            base_url=state.settings.service_url(service),
+            session=state.services.http_session(),
+            timeout=aiohttp.ClientTimeout(total=state.settings.proxy_timeout),
+        )

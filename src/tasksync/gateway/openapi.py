@@ -1,0 +1,107 @@
+"""One OpenAPI document for the whole API, merged from every service's, with Swagger UI and
+ReDoc pages on top of it."""
+
+import asyncio
+import time
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse, Response
+
+from tasksync import __version__
+from tasksync.common.client import ServiceDirectory
+
+router = APIRouter(include_in_schema=False)
+OPENAPI_URL = "/api/openapi.json"
+CACHE_SECONDS = 30.0
+
+
+def _rename_refs(document: Any, renames: dict[str, str]) -> Any:
+    text = orjson.dumps(document).decode()
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    return orjson.loads(text)
+
+
+def merge(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Merges service specs; a schema name two services define differently gets the
+    service's name as a prefix."""
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "TaskSync API",
+            "version": __version__,
+            "description": "Every TaskSync service, reached through the gateway.",
+        },
+        "paths": {},
+        "components": {"schemas": {}, "securitySchemes": {}},
+        "tags": [],
+    }
+    schemas = merged["components"]["schemas"]
+    for service, spec in specs.items():
+        components = spec.get("components", {})
+        renames = {
+            name: f"{service}_{name}"
+            for name, schema in components.get("schemas", {}).items()
+            if name in schemas and schemas[name] != schema
+        }
+        if renames:
+            spec = _rename_refs(spec, renames)
+            components = spec.get("components", {})
+        schemas.update(components.get("schemas", {}))
+        merged["components"]["securitySchemes"].update(components.get("securitySchemes", {}))
+        merged["paths"].update(spec.get("paths", {}))
+        known = {tag["name"] for tag in merged["tags"]}
+        merged["tags"].extend(t for t in spec.get("tags", []) if t["name"] not in known)
+    return merged
+
+
+async def fetch_specs(directory: ServiceDirectory, services: tuple[str, ...]) -> dict[str, dict]:
+    responses = await asyncio.gather(
+        *(directory.client(s).get("/openapi.json") for s in services), return_exceptions=True
+    )
+    return {
+        service: response.json()
+        for service, response in zip(services, responses, strict=True)
+        if not isinstance(response, BaseException) and response.ok
+    }
+
+
+@router.get(OPENAPI_URL)
+async def openapi(request: Request) -> Response:
+    state = request.app.state
+    cached = getattr(state, "openapi_cache", None)
+    if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
+        specs = await fetch_specs(state.services, state.routes.services)
+        body = orjson.dumps(merge(specs))
+        if len(specs) == len(state.routes.services):  # cache only a complete document
+            state.openapi_cache = (time.monotonic(), body)
+    else:
+        body = cached[1]
+    return Response(body, media_type="application/json")
+
+
+@router.get("/api/docs")
+async def swagger_ui() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url=OPENAPI_URL,
+        title="TaskSync API",
+        oauth2_redirect_url="/api/docs/oauth2-redirect",
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+
+
+@router.get("/api/docs/oauth2-redirect")
+async def swagger_ui_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()
+
+
+@router.get("/api/redoc")
+async def redoc() -> HTMLResponse:
+    return get_redoc_html(openapi_url=OPENAPI_URL, title="TaskSync API")

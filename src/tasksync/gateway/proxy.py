@@ -1,0 +1,104 @@
+"""Forwards one HTTP request to a service over aiohttp, streaming both bodies."""
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import structlog
+from multidict import CIMultiDict
+from starlette.types import Receive, Scope, Send
+from yarl import URL
+
+from tasksync.common.errors import GatewayTimeout, ServiceUnavailable
+
+log = structlog.get_logger("tasksync.gateway.proxy")
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
+)
+# Bodies up to this size are read whole and sent with a length; larger ones are streamed.
+BUFFER_LIMIT = 256 * 1024
+
+
+async def _stream(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        if chunk := message.get("body", b""):
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def _read_all(receive: Receive) -> bytes:
+    return b"".join([chunk async for chunk in _stream(receive)])
+
+
+async def forward(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    service: str,
+    base_url: str,
+    session: aiohttp.ClientSession,
+    timeout: aiohttp.ClientTimeout,
+) -> None:
+    headers: CIMultiDict[str] = CIMultiDict()
+    length: int | None = None
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        if name in HOP_BY_HOP:
+            continue
+        if name == "content-length":
+            length = int(raw_value) if raw_value.isdigit() else None
+        headers.add(name, raw_value.decode("latin-1"))
+    body: bytes | AsyncIterator[bytes] | None = None
+    if length is not None and length <= BUFFER_LIMIT:
+        body = await _read_all(receive) if length else None
+    elif scope["method"] not in ("GET", "HEAD"):
+        headers.popall("content-length", None)
+        body = _stream(receive)
+
+    target = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+    if scope["query_string"]:
+        target += "?" + scope["query_string"].decode("latin-1")
+    url = URL(base_url + target, encoded=True)
+    started = False
+    try:
+        async with session.request(
+            scope["method"], url, headers=headers, data=body, timeout=timeout, allow_redirects=False
+        ) as resp:
+            response_headers = [
+                (name.lower(), value)
+                for name, value in resp.raw_headers
+                if name.decode("latin-1").lower() not in HOP_BY_HOP
+            ]
+            await send(
+                {"type": "http.response.start", "status": resp.status, "headers": response_headers}
+            )
+            started = True
+            async for chunk in resp.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except TimeoutError as exc:
+        if started:
+            raise
+        raise GatewayTimeout(f"The {service} service did not answer in time.") from exc
+    except aiohttp.ClientError as exc:
+        if started:
+            raise
+        log.warning("service_unreachable", service=service, error=str(exc))
+        raise ServiceUnavailable(
+            f"The {service} service is not reachable; try again shortly."
+        ) from exc

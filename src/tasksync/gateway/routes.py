@@ -1,0 +1,20 @@
+"""The route table: which service owns which public path. Most specific patterns first."""
+
+import re
+
+ROUTES: tuple[tuple[str, str], ...] = (
+    (r"/api/v1/(auth|users|admin)(/|$)", "users"),
+    (r"/\.well-known/jwks\.json$", "users"),
+)
+
+
+class RouteTable:
+    def __init__(self, routes: tuple[tuple[str, str], ...] = ROUTES) -> None:
+        self._routes = [(re.compile(pattern), service) for pattern, service in routes]
+        self.services = tuple(dict.fromkeys(service for _, service in routes))
+
+    def owner(self, path: str) -> str | None:
+        for pattern, service in self._routes:
+            if pattern.match(path):
+                return service
+        return None

@@ -1,0 +1,9 @@
+from tasksync.common.settings import RedisSettings, ServiceLinkSettings
+
+
+class GatewaySettings(ServiceLinkSettings, RedisSettings):
+    cors_origins: list[str] = []
+    # How long the gateway waits for a service before answering 504.
+    proxy_timeout: float = 30.0
+    health_timeout: float = 2.0
+    jwks_refresh_cooldown: float = 5.0

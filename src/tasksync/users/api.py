@@ -1,0 +1,149 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from tasksync.common.auth import CurrentUser
+from tasksync.common.db import DbSession
+from tasksync.common.pagination import Page, PageParams, page_params
+from tasksync.users import service, tokens
+from tasksync.users.dependencies import Account, ClientAddress, SystemAdmin, UsersRuntime
+from tasksync.users.schemas import (
+    AccountDelete,
+    AdminUserUpdate,
+    LoginIn,
+    OwnProfile,
+    ProfileUpdate,
+    PublicProfile,
+    RefreshIn,
+    RegisterIn,
+    TokenPair,
+)
+
+auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+users = APIRouter(prefix="/api/v1/users", tags=["users"])
+admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
+jwks = APIRouter(tags=["auth"])
+
+Paging = Annotated[PageParams, Depends(page_params)]
+SearchPrefix = Annotated[str | None, Query(alias="q", max_length=40)]
+
+
+@auth.post("/register", status_code=status.HTTP_201_CREATED)
+async def register(body: RegisterIn, session: DbSession, rt: UsersRuntime) -> OwnProfile:
+    """Create an account."""
+    user = await service.register(session, rt.hasher, data=body)
+    return OwnProfile.model_validate(user)
+
+
+@auth.post("/login")
+async def login(
+    body: LoginIn, session: DbSession, rt: UsersRuntime, address: ClientAddress
+) -> TokenPair:
+    """Sign in with a username and password; returns an access and a refresh token."""
+    user = await service.authenticate(
+        session,
+        rt.hasher,
+        rt.guard,
+        username=body.username,
+        password=body.password,
+        address=address,
+    )
+    return await rt.issuer.issue(session, user)
+
+
+@auth.post("/token", include_in_schema=True)
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: DbSession,
+    rt: UsersRuntime,
+    address: ClientAddress,
+) -> TokenPair:
+    """Sign in with the OAuth2 password form (what Swagger UI's Authorize button sends)."""
+    user = await service.authenticate(
+        session,
+        rt.hasher,
+        rt.guard,
+        username=form.username,
+        password=form.password,
+        address=address,
+    )
+    return await rt.issuer.issue(session, user)
+
+
+@auth.post("/refresh")
+async def refresh(body: RefreshIn, session: DbSession, rt: UsersRuntime) -> TokenPair:
+    """Trade a refresh token for a new pair; the old refresh token stops working."""
+    return await rt.issuer.rotate(session, body.refresh_token)
+
+
+@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshIn, session: DbSession) -> None:
+    """Revoke a refresh token."""
+    await tokens.revoke_token(session, body.refresh_token)
+
+
+@users.get("/me")
+async def me(user: Account) -> OwnProfile:
+    """Your own profile."""
+    return OwnProfile.model_validate(user)
+
+
+@users.patch("/me")
+async def update_me(
+    body: ProfileUpdate, user: Account, principal: CurrentUser, session: DbSession, rt: UsersRuntime
+) -> OwnProfile:
+    """Change your profile; changing the password needs `current_password` and signs out
+    your other sessions."""
+    user = await service.update_profile(
+        session, rt.hasher, user=user, changes=body, session_id=principal.session_id
+    )
+    return OwnProfile.model_validate(user)
+
+
+@users.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(
+    body: AccountDelete, user: Account, session: DbSession, rt: UsersRuntime
+) -> None:
+    """Delete your account (needs your password)."""
+    await service.delete_account(session, rt.hasher, user=user, password=body.password)
+
+
+@users.get("")
+async def search_users(
+    _: Account, session: DbSession, paging: Paging, q: SearchPrefix = None
+) -> Page[PublicProfile]:
+    """Find people by the start of their username."""
+    page = await service.search(session, prefix=q, page=paging)
+    return Page[PublicProfile].model_validate(page, from_attributes=True)
+
+
+@users.get("/{user_id}")
+async def get_user(user_id: UUID, _: Account, session: DbSession) -> PublicProfile:
+    """Someone's public profile."""
+    return PublicProfile.model_validate(await service.get_user(session, user_id))
+
+
+@admin.get("")
+async def list_users(
+    _: SystemAdmin, session: DbSession, paging: Paging, q: SearchPrefix = None
+) -> Page[OwnProfile]:
+    """Every account, with its status (system administrators only)."""
+    page = await service.search(session, prefix=q, page=paging)
+    return Page[OwnProfile].model_validate(page, from_attributes=True)
+
+
+@admin.patch("/{user_id}")
+async def update_user(
+    user_id: UUID, body: AdminUserUpdate, me: SystemAdmin, session: DbSession
+) -> OwnProfile:
+    """Deactivate or reactivate an account, grant or remove system administration."""
+    user = await service.admin_update(session, admin=me, user_id=user_id, changes=body)
+    return OwnProfile.model_validate(user)
+
+
+@jwks.get("/.well-known/jwks.json")
+async def public_keys(session: DbSession, rt: UsersRuntime) -> dict:
+    """The public keys that verify access tokens."""
+    return await rt.keys.jwks(session)

@@ -1,0 +1,34 @@
+"""Operator commands of the users service, run by the `tasksync users ...` CLI."""
+
+from datetime import timedelta
+
+from tasksync.common import migrations
+from tasksync.common.db import Database
+from tasksync.users import service
+from tasksync.users.keys import KeyRing
+from tasksync.users.settings import UsersSettings
+
+
+async def _database(settings: UsersSettings) -> Database:
+    db = await Database.open(settings.database_url("users"))
+    await migrations.upgrade(db, "tasksync.users")
+    return db
+
+
+async def promote(settings: UsersSettings, username: str) -> None:
+    db = await _database(settings)
+    try:
+        async with db.sessionmaker.begin() as session:
+            await service.promote(session, username=username)
+    finally:
+        await db.close()
+
+
+async def rotate_key(settings: UsersSettings) -> str:
+    db = await _database(settings)
+    try:
+        async with db.sessionmaker.begin() as session:
+            ring = KeyRing(timedelta(minutes=settings.access_token_minutes))
+            return await ring.rotate(session)
+    finally:
+        await db.close()

@@ -1,0 +1,50 @@
+"""Typed dependencies of the users routes, defined once."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tasksync.common.auth import CurrentUser
+from tasksync.common.db import DbSession
+from tasksync.common.errors import Forbidden
+from tasksync.users import service
+from tasksync.users.keys import KeyRing
+from tasksync.users.models import User
+from tasksync.users.passwords import PasswordHasher
+from tasksync.users.service import LoginGuard
+from tasksync.users.tokens import TokenIssuer
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the users service builds once at start-up and uses on every request."""
+
+    hasher: PasswordHasher
+    guard: LoginGuard
+    keys: KeyRing
+    issuer: TokenIssuer
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _account(session: DbSession, principal: CurrentUser) -> User:
+    return await service.account(session, principal)
+
+
+async def _admin(user: Annotated[User, Depends(_account)]) -> User:
+    if not user.is_admin:
+        raise Forbidden("Only system administrators may do this.")
+    return user
+
+
+UsersRuntime = Annotated[Runtime, Depends(_runtime)]
+ClientAddress = Annotated[str, Depends(client_address)]
+Account = Annotated[User, Depends(_account)]
+SystemAdmin = Annotated[User, Depends(_admin)]

@@ -1,0 +1,199 @@
+"""Accounts: registration, sign-in, profiles, search and administration.
+
+Functions take the session first and never commit: the request is the unit of work.
+"""
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasksync.common.auth import Principal
+from tasksync.common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
+from tasksync.common.ratelimit import WindowCounter
+from tasksync.users import tokens
+from tasksync.users.models import User
+from tasksync.users.passwords import PasswordHasher
+from tasksync.users.schemas import AdminUserUpdate, ProfileUpdate, RegisterIn
+from tasksync.users.settings import UsersSettings
+
+
+async def _ensure_free(
+    session: AsyncSession, *, username: str | None, email: str | None, except_id: UUID | None = None
+) -> None:
+    checks = []
+    if username is not None:
+        checks.append(("username", User.username_key == username.lower()))
+    if email is not None:
+        checks.append(("e-mail", User.email_key == email.lower()))
+    for what, condition in checks:
+        query = select(User.id).where(condition)
+        if except_id is not None:
+            query = query.where(User.id != except_id)
+        if await session.scalar(query.limit(1)) is not None:
+            raise Conflict(f"That {what} is already taken.")
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # lost a race with a concurrent registration
+        raise Conflict("That username or e-mail is already taken.") from exc
+
+
+async def register(session: AsyncSession, hasher: PasswordHasher, *, data: RegisterIn) -> User:
+    await _ensure_free(session, username=data.username, email=data.email)
+    user = User(
+        username=data.username,
+        username_key=data.username.lower(),
+        email=data.email,
+        email_key=data.email.lower() if data.email else None,
+        full_name=data.full_name,
+        password_hash=await hasher.hash(data.password),
+    )
+    session.add(user)
+    await _flush(session)
+    return user
+
+
+class LoginGuard:
+    """Counts failed sign-ins per username and per client address."""
+
+    def __init__(self, counter: WindowCounter, settings: UsersSettings) -> None:
+        self.counter = counter
+        self.window = settings.login_window_seconds
+        self.limits = (settings.login_failures_per_user, settings.login_failures_per_address)
+
+    def _keys(self, username: str, address: str) -> tuple[str, str]:
+        return f"login:user:{username.lower()}", f"login:addr:{address}"
+
+    async def check(self, username: str, address: str) -> None:
+        for key, limit in zip(self._keys(username, address), self.limits, strict=True):
+            count, retry_after = await self.counter.get(key)
+            if count >= limit:
+                raise TooManyRequests(
+                    "Too many failed sign-ins; wait before trying again.", retry_after=retry_after
+                )
+
+    async def failed(self, username: str, address: str) -> None:
+        for key in self._keys(username, address):
+            await self.counter.hit(key, self.window)
+
+    async def succeeded(self, username: str) -> None:
+        await self.counter.reset(self._keys(username, "")[0])
+
+
+async def authenticate(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    guard: LoginGuard,
+    *,
+    username: str,
+    password: str,
+    address: str,
+) -> User:
+    await guard.check(username, address)
+    user = await session.scalar(select(User).where(User.username_key == username.lower()))
+    if not await hasher.verify(user.password_hash if user else None, password) or user is None:
+        await guard.failed(username, address)
+        raise Unauthorized("Wrong username or password.")
+    if not user.is_active:
+        raise Forbidden("This account is deactivated; ask an administrator to reactivate it.")
+    await guard.succeeded(username)
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = await hasher.hash(password)
+    return user
+
+
+async def account(session: AsyncSession, principal: Principal) -> User:
+    """The caller's own account, which must still exist and be active."""
+    user = await session.get(User, principal.id)
+    if user is None or not user.is_active:
+        raise Unauthorized("This account no longer exists or is deactivated.")
+    return user
+
+
+async def update_profile(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    *,
+    user: User,
+    changes: ProfileUpdate,
+    session_id: str,
+) -> User:
+    fields = changes.model_fields_set
+    if "password" in fields and changes.password is not None:
+        if not changes.current_password or not await hasher.verify(
+            user.password_hash, changes.current_password
+        ):
+            raise Forbidden(
+                "current_password is missing or wrong; it is needed to change the password."
+            )
+        user.password_hash = await hasher.hash(changes.password)
+        await tokens.revoke_all(session, user.id, except_family=session_id)
+    if "username" in fields and changes.username is not None:
+        await _ensure_free(session, username=changes.username, email=None, except_id=user.id)
+        user.username, user.username_key = changes.username, changes.username.lower()
+    if "email" in fields:
+        if changes.email is not None:
+            await _ensure_free(session, username=None, email=changes.email, except_id=user.id)
+        user.email = changes.email
+        user.email_key = changes.email.lower() if changes.email else None
+    if "full_name" in fields:
+        user.full_name = changes.full_name
+    await _flush(session)
+    return user
+
+
+async def delete_account(
+    session: AsyncSession, hasher: PasswordHasher, *, user: User, password: str
+) -> None:
+    if not await hasher.verify(user.password_hash, password):
+        raise Forbidden("The password is wrong; it is needed to delete the account.")
+    await session.delete(user)
+
+
+async def get_user(session: AsyncSession, user_id: UUID) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("No user with that id.")
+    return user
+
+
+async def search(session: AsyncSession, *, prefix: str | None, page: PageParams) -> Slice[User]:
+    """Users whose username starts with `prefix`, in username order."""
+    query = select(User).order_by(User.username_key).limit(page.limit + 1)
+    if prefix:
+        escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(User.username_key.like(f"{escaped}%", escape="\\"))
+    if page.cursor:
+        (after,) = decode_cursor(page.cursor, 1)
+        query = query.where(User.username_key > str(after))
+    rows = (await session.scalars(query)).all()
+    return keyset_slice(rows, page.limit, lambda user: [user.username_key])
+
+
+async def admin_update(
+    session: AsyncSession, *, admin: User, user_id: UUID, changes: AdminUserUpdate
+) -> User:
+    user = await get_user(session, user_id)
+    if user.id == admin.id and (changes.is_active is False or changes.is_admin is False):
+        raise Conflict("Administrators cannot deactivate or demote themselves.")
+    if changes.is_admin is not None:
+        user.is_admin = changes.is_admin
+    if changes.is_active is not None and changes.is_active != user.is_active:
+        user.is_active = changes.is_active
+        if not user.is_active:
+            await tokens.revoke_all(session, user.id)
+    await _flush(session)
+    return user
+
+
+async def promote(session: AsyncSession, *, username: str) -> User:
+    user = await session.scalar(select(User).where(User.username_key == username.lower()))
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    user.is_admin = True
+    return user

@@ -1,0 +1,13 @@
+from tasksync.common.settings import ServiceSettings
+
+
+class UsersSettings(ServiceSettings):
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    # Argon2id cost; the defaults follow RFC 9106's second recommended option.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+    argon2_parallelism: int = 4
+    login_failures_per_user: int = 10
+    login_failures_per_address: int = 50
+    login_window_seconds: int = 900
