@@ -1,10 +1,29 @@
 """Runs an ASGI app under uvicorn and says so once it is ready to serve."""
 
 import asyncio
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
+
+
+class _Server(uvicorn.Server):
+    """Stops gracefully on SIGINT or SIGTERM and then exits 0 (uvicorn re-raises the signal,
+    which makes a clean stop look like a crash to supervisors)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def serve_app(
@@ -22,7 +41,7 @@ def serve_app(
         forwarded_allow_ips="127.0.0.1,::1" if proxy_headers else None,
         timeout_graceful_shutdown=10,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
 
     async def run() -> None:
         serving = asyncio.create_task(server.serve())

@@ -89,13 +89,13 @@ def build_service_app(
     app.include_router(health_router)
     app.include_router(metrics_router)
     for router in routers:
+        _summaries_from_docstrings(router)
         app.include_router(router)
-    _summaries_from_docstrings(app)
     return app
 
 
-def _summaries_from_docstrings(app: FastAPI) -> None:
+def _summaries_from_docstrings(router: APIRouter) -> None:
     """A route's one-line docstring becomes its OpenAPI summary."""
-    for route in app.routes:
+    for route in router.routes:
         if isinstance(route, APIRoute) and route.description and not route.summary:
             route.summary = route.description.split("\n", 1)[0].rstrip(".")

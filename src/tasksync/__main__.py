@@ -1,0 +1,3 @@
+from tasksync.cli.main import app
+
+app(prog_name="tasksync")

@@ -1,0 +1,123 @@
+"""Fixtures shared by every suite.
+
+Every stack test runs twice: on `sqlite` (the embedded mode: SQLite files, in-memory limits)
+and on `postgres` (PostgreSQL databases and Redis). PostgreSQL and Redis are used when they
+answer; with TASKSYNC_REQUIRE_SERVICES=1 an unreachable one fails the run instead of skipping.
+Each test starts from empty tables.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from tasksync import stack
+from tasksync.common import migrations
+from tasksync.common.db import Database
+from tests.helpers.database import wipe
+
+POSTGRES_URL = os.environ.get(
+    "TASKSYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("TASKSYNC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = os.environ.get("TASKSYNC_REQUIRE_SERVICES") == "1"
+
+# Cheap password hashing keeps the suite fast; production uses the strong defaults.
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+
+
+async def _reachable() -> str | None:
+    """Why PostgreSQL or Redis cannot be used, or None when both answer."""
+    try:
+        conn = await asyncpg.connect(POSTGRES_URL, timeout=3)
+        await conn.close()
+    except Exception as exc:
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}"
+    redis = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        await redis.ping()
+    except Exception as exc:
+        return f"Redis at {REDIS_URL} is not reachable: {exc}"
+    finally:
+        await redis.aclose()
+    return None
+
+
+def worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+async def postgres_available() -> bool:
+    problem = await _reachable()
+    if problem and REQUIRE_SERVICES:
+        pytest.fail(f"{problem} (TASKSYNC_REQUIRE_SERVICES=1 makes this an error).")
+    return problem is None
+
+
+@pytest.fixture(scope="session")
+def sqlite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sqlite")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def backend_settings(
+    request: pytest.FixtureRequest, sqlite_dir: Path, postgres_available: bool
+) -> AsyncIterator[dict[str, Any]]:
+    """Settings overrides for one backend, with every service's database migrated once."""
+    if request.param == "postgres":
+        if not postgres_available:
+            pytest.skip("PostgreSQL or Redis not reachable")
+        overrides = {
+            "postgres_url": POSTGRES_URL,
+            "redis_url": REDIS_URL,
+            "db_prefix": f"tasksync_test_{worker_id()}",
+            "redis_prefix": f"tasksync_test:{worker_id()}:{uuid.uuid4().hex[:8]}",
+        }
+    else:
+        overrides = {"data_dir": sqlite_dir}
+    overrides |= {"migrate_on_start": False, "log_level": "warning", **FAST_HASHING}
+    for name in stack.SERVICES:
+        db = await Database.open(stack.settings_for(name, **overrides).database_url(name))
+        try:
+            await migrations.upgrade(db, f"tasksync.{name}")
+        finally:
+            await db.close()
+    return overrides
+
+
+@pytest.fixture
+def backend(backend_settings: dict[str, Any]) -> str:
+    return "postgres" if "postgres_url" in backend_settings else "sqlite"
+
+
+@pytest.fixture
+async def settings(backend_settings: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    """This test's settings overrides, on empty databases and a clean Redis prefix."""
+    for name in stack.SERVICES:
+        await wipe(stack.settings_for(name, **backend_settings).database_url(name))
+    yield backend_settings
+    if redis_url := backend_settings.get("redis_url"):
+        redis = Redis.from_url(redis_url)
+        try:
+            keys = [k async for k in redis.scan_iter(f"{backend_settings['redis_prefix']}:*")]
+            if keys:
+                await redis.delete(*keys)
+        finally:
+            await redis.aclose()
+
+
+@pytest.fixture
+async def client(settings: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the whole embedded stack through the gateway."""
+    app = stack.build_embedded(**settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
