@@ -82,7 +82,12 @@ async def backend_settings(
         }
     else:
         overrides = {"data_dir": sqlite_dir}
-    overrides |= {"migrate_on_start": False, "log_level": "warning", **FAST_HASHING}
+    overrides |= {
+        "migrate_on_start": False,
+        "log_level": "warning",
+        "jwks_refresh_cooldown": 0.1,
+        **FAST_HASHING,
+    }
     for name in stack.SERVICES:
         db = await Database.open(stack.settings_for(name, **overrides).database_url(name))
         try:

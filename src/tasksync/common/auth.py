@@ -1,7 +1,7 @@
 """Access-token verification, done locally by every service with the users service's keys.
 
 Tokens are EdDSA JWTs. Public keys come from the users service's JWKS, fetched once and cached;
-a token naming an unknown `kid` triggers one refresh (at most every few seconds). Verified
+a token naming an unknown `kid` triggers a refresh (at most one per cooldown). Verified
 tokens are cached until they expire, so a hot path pays for the signature check once.
 """
 
@@ -38,7 +38,7 @@ class Principal:
 
 class TokenVerifier:
     def __init__(
-        self, fetch_jwks: JwksFetcher, *, refresh_cooldown: float = 5.0, cache_size: int = 20_000
+        self, fetch_jwks: JwksFetcher, *, refresh_cooldown: float = 1.0, cache_size: int = 20_000
     ) -> None:
         self._fetch_jwks = fetch_jwks
         self._keys: dict[str, Any] = {}
@@ -93,8 +93,11 @@ class TokenVerifier:
         async with self._lock:
             if kid in self._keys:
                 return self._keys[kid]
-            if time.monotonic() - self._refreshed_at < self._cooldown:
-                return None
+            # Tokens naming unknown keys cannot make us fetch more often than the cooldown;
+            # a real new key (after a rotation) just waits for it.
+            wait = self._cooldown - (time.monotonic() - self._refreshed_at)
+            if wait > 0:
+                await asyncio.sleep(wait)
             jwks = await self._fetch_jwks()
             self._refreshed_at = time.monotonic()
             self._keys = {

@@ -66,4 +66,4 @@ class ServiceLinkSettings(CoreSettings):
 class ServiceSettings(DatabaseSettings, RedisSettings, ServiceLinkSettings):
     """The shared base of every data-owning service."""
 
-    jwks_refresh_cooldown: float = 5.0
+    jwks_refresh_cooldown: float = 1.0

@@ -6,4 +6,4 @@ class GatewaySettings(ServiceLinkSettings, RedisSettings):
     # How long the gateway waits for a service before answering 504.
     proxy_timeout: float = 30.0
     health_timeout: float = 2.0
-    jwks_refresh_cooldown: float = 5.0
+    jwks_refresh_cooldown: float = 1.0

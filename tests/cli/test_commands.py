@@ -1,0 +1,47 @@
+"""The operator commands, run as a person would (in-process through Typer's runner)."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tasksync.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_migrate_all_creates_every_database(data_dir: Path) -> None:
+    result = runner.invoke(app, ["migrate", "all", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert (data_dir / "users.db").exists()
+    assert "migrated users" in result.output
+
+
+def test_migrate_an_unknown_service_fails_with_the_choices(data_dir: Path) -> None:
+    result = runner.invoke(app, ["migrate", "nope", "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    assert "users" in result.output
+
+
+def test_promote_an_unknown_user_says_so(data_dir: Path) -> None:
+    result = runner.invoke(app, ["users", "promote", "ghost", "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    assert "No user named 'ghost'" in result.output
+
+
+def test_rotate_key_prints_the_new_key_id(data_dir: Path) -> None:
+    first = runner.invoke(app, ["users", "rotate-key", "--data-dir", str(data_dir)])
+    second = runner.invoke(app, ["users", "rotate-key", "--data-dir", str(data_dir)])
+    assert first.exit_code == second.exit_code == 0
+    assert first.output.split()[-1] != second.output.split()[-1]
+
+
+def test_serve_an_unknown_service_fails_with_the_choices() -> None:
+    result = runner.invoke(app, ["serve", "nope"])
+    assert result.exit_code == 1
+    assert "gateway, users" in result.output
