@@ -22,7 +22,9 @@ async def test_tokens_from_before_and_after_a_rotation_both_work(
     assert jwt.get_unverified_header(fresh["access_token"])["kid"] == new_kid
     assert jwt.get_unverified_header(ann.access_token)["kid"] != new_kid
     for token in (ann.access_token, fresh["access_token"]):
-        response = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+        response = await client.get(
+            "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 200, response.text
     published = {key["kid"] for key in (await client.get("/.well-known/jwks.json")).json()["keys"]}
     assert new_kid in published
