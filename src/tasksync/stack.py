@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from tasksync.common.client import ServiceDirectory
+from tasksync.common.events.local import InProcessBus
 from tasksync.common.settings import ServiceLinkSettings
 
-# Service name -> module with `create_app(settings, *, services)` and `Settings`.
+# Service name -> module with `create_app(settings, *, services, bus)` and `Settings`.
 SERVICES: dict[str, str] = {
     "users": "tasksync.users.app",
 }
@@ -38,8 +39,10 @@ def build_service(name: str, **overrides: Any) -> FastAPI:
 def build_embedded(**overrides: Any) -> FastAPI:
     apps: dict[str, FastAPI] = {}
     directory = ServiceDirectory(ServiceLinkSettings(**overrides), apps=apps)
+    bus = InProcessBus()
     for name in SERVICES:
         module = _module(name)
-        apps[name] = module.create_app(module.Settings(**overrides), services=directory)
+        apps[name] = module.create_app(module.Settings(**overrides), services=directory, bus=bus)
+    bus.expect({name for name, app in apps.items() if app.state.event_handlers})
     gateway = _module("gateway")
     return gateway.create_app(gateway.Settings(**overrides), mounted=apps)

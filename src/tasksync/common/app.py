@@ -17,6 +17,10 @@ from tasksync.common.auth import JwksFetcher, TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.db import Database
 from tasksync.common.errors import ServiceUnavailable, install_error_handlers
+from tasksync.common.events.handlers import EventHandlers
+from tasksync.common.events.local import InProcessBus
+from tasksync.common.events.runtime import EventRuntime
+from tasksync.common.events.tables import EventTables
 from tasksync.common.health import metrics_router
 from tasksync.common.health import router as health_router
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
@@ -48,8 +52,14 @@ def build_service_app(
     services: ServiceDirectory | None = None,
     on_startup: StartupHook | None = None,
     jwks: Callable[[FastAPI], JwksFetcher] | None = None,
+    events: EventTables | None = None,
+    handlers: EventHandlers | None = None,
+    bus: InProcessBus | None = None,
     description: str = "",
 ) -> FastAPI:
+    """Builds a service app. `events` are its event tables (it publishes); `handlers` are
+    what it does with other services' events; `bus` is the embedded stack's shared bus."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.log_format)
@@ -68,7 +78,24 @@ def build_service_app(
             )
             if on_startup:
                 await on_startup(app)
-            yield
+            runtime = None
+            if events is not None:
+                runtime = EventRuntime(
+                    service=name,
+                    db=db,
+                    tables=events,
+                    settings=settings,
+                    redis=redis,
+                    local_bus=bus,
+                    handlers=handlers,
+                )
+                await runtime.start()
+            app.state.events = runtime
+            try:
+                yield
+            finally:
+                if runtime is not None:
+                    await runtime.stop()
         finally:
             if services is None:
                 await directory.close()
@@ -83,6 +110,7 @@ def build_service_app(
         lifespan=lifespan,
     )
     app.state.service_name = name
+    app.state.event_handlers = handlers
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(ObservabilityMiddleware, service=name)

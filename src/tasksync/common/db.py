@@ -5,7 +5,7 @@ use it, and it commits once when the route returns (rolls back when it raises). 
 is closed before the response is sent, so a slow client never holds a connection.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.types import TypeDecorator
 
 from tasksync.common.errors import DomainError
+from tasksync.common.events.outbox import OutboxSession
 
 log = structlog.get_logger("tasksync.db")
 
@@ -57,10 +58,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -127,7 +124,16 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Set by the event runtime when the service publishes events (see events/outbox.py).
+        self.events: Any = None
+        self.outbox_lock = 0
+        self.on_outbox_commit: Callable[[], None] | None = None
+        self.sessionmaker = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            sync_session_class=OutboxSession,
+            info={"database": self},
+        )
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = 10) -> "Database":

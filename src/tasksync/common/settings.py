@@ -50,6 +50,20 @@ class RedisSettings(CoreSettings):
     redis_prefix: str = "tasksync"
 
 
+class EventSettings(RedisSettings):
+    """The event backbone: Redis Streams when `redis_url` is set, in-process otherwise."""
+
+    event_poll_interval: float = 1.0
+    event_batch_size: int = 500
+    event_max_attempts: int = 5
+    # How long an entry may stay unacknowledged before another consumer takes it over; each
+    # further attempt waits twice as long.
+    event_visibility_timeout: float = 30.0
+    event_retry_backoff: float = 0.5
+    event_retention_days: int = 7
+    event_flush_timeout: float = 5.0
+
+
 class ServiceLinkSettings(CoreSettings):
     """How a process reaches the other services in distributed mode."""
 
@@ -63,7 +77,7 @@ class ServiceLinkSettings(CoreSettings):
         return f"http://{self.service_host}:{SERVICE_PORTS[service]}"
 
 
-class ServiceSettings(DatabaseSettings, RedisSettings, ServiceLinkSettings):
+class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings):
     """The shared base of every data-owning service."""
 
     jwks_refresh_cooldown: float = 1.0

@@ -5,10 +5,12 @@ from fastapi import FastAPI
 from tasksync.common.app import build_service_app
 from tasksync.common.auth import JwksFetcher
 from tasksync.common.client import ServiceDirectory
+from tasksync.common.events.local import InProcessBus
 from tasksync.common.ratelimit import window_counter
 from tasksync.users.api import admin, auth, jwks, users
 from tasksync.users.dependencies import Runtime
 from tasksync.users.keys import KeyRing
+from tasksync.users.models import event_tables
 from tasksync.users.passwords import PasswordHasher
 from tasksync.users.service import LoginGuard
 from tasksync.users.settings import UsersSettings
@@ -26,7 +28,10 @@ def _local_jwks(app: FastAPI) -> JwksFetcher:
 
 
 def create_app(
-    settings: UsersSettings | None = None, *, services: ServiceDirectory | None = None
+    settings: UsersSettings | None = None,
+    *,
+    services: ServiceDirectory | None = None,
+    bus: InProcessBus | None = None,
 ) -> FastAPI:
     settings = settings or UsersSettings()
 
@@ -49,5 +54,7 @@ def create_app(
         services=services,
         on_startup=start,
         jwks=_local_jwks,
+        events=event_tables,
+        bus=bus,
         description="Accounts, sign-in and access tokens.",
     )

@@ -13,7 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import ALGORITHM
-from tasksync.common.db import utcnow
+from tasksync.common.clock import utcnow
 from tasksync.users.models import SigningKey
 
 

@@ -4,13 +4,18 @@ from uuid import UUID
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from tasksync.common.db import UTCDateTime, new_metadata, utcnow
+from tasksync.common.clock import utcnow
+from tasksync.common.db import UTCDateTime, new_metadata
+from tasksync.common.events.tables import add_event_tables
 from tasksync.common.ids import uuid7
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
     type_annotation_map = {datetime: UTCDateTime}
+
+
+event_tables = add_event_tables(Base.metadata)
 
 
 class User(Base):

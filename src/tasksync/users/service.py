@@ -10,7 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import Principal
+from tasksync.common.contracts.users import (
+    UserDeactivated,
+    UserDeleted,
+    UserReactivated,
+    UserRegistered,
+    UserUpdated,
+)
 from tasksync.common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from tasksync.common.events.outbox import publish
 from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
 from tasksync.common.ratelimit import WindowCounter
 from tasksync.users import tokens
@@ -55,6 +63,11 @@ async def register(session: AsyncSession, hasher: PasswordHasher, *, data: Regis
     )
     session.add(user)
     await _flush(session)
+    publish(
+        session,
+        UserRegistered(user_id=user.id, username=user.username, full_name=user.full_name),
+        actor_id=user.id,
+    )
     return user
 
 
@@ -124,6 +137,7 @@ async def update_profile(
     session_id: str,
 ) -> User:
     fields = changes.model_fields_set
+    before = (user.username, user.full_name)
     if "password" in fields and changes.password is not None:
         if not changes.current_password or not await hasher.verify(
             user.password_hash, changes.current_password
@@ -144,6 +158,21 @@ async def update_profile(
     if "full_name" in fields:
         user.full_name = changes.full_name
     await _flush(session)
+    changed = [
+        name
+        for name, old, new in zip(
+            ("username", "full_name"), before, (user.username, user.full_name), strict=True
+        )
+        if old != new
+    ]
+    if changed:
+        publish(
+            session,
+            UserUpdated(
+                user_id=user.id, username=user.username, full_name=user.full_name, changed=changed
+            ),
+            actor_id=user.id,
+        )
     return user
 
 
@@ -153,6 +182,7 @@ async def delete_account(
     if not await hasher.verify(user.password_hash, password):
         raise Forbidden("The password is wrong; it is needed to delete the account.")
     await session.delete(user)
+    publish(session, UserDeleted(user_id=user.id), actor_id=user.id)
 
 
 async def get_user(session: AsyncSession, user_id: UUID) -> User:
@@ -185,8 +215,11 @@ async def admin_update(
         user.is_admin = changes.is_admin
     if changes.is_active is not None and changes.is_active != user.is_active:
         user.is_active = changes.is_active
-        if not user.is_active:
+        if user.is_active:
+            publish(session, UserReactivated(user_id=user.id), actor_id=admin.id)
+        else:
             await tokens.revoke_all(session, user.id)
+            publish(session, UserDeactivated(user_id=user.id), actor_id=admin.id)
     await _flush(session)
     return user
 

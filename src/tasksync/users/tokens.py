@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import ALGORITHM, AUDIENCE, ISSUER
-from tasksync.common.db import utcnow
+from tasksync.common.clock import utcnow
 from tasksync.common.errors import Unauthorized
 from tasksync.common.ids import uuid7
 from tasksync.users.keys import KeyRing

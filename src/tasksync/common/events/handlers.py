@@ -1,0 +1,47 @@
+"""Declaring what a service does when another service's event arrives.
+
+    handlers = EventHandlers("rooms")
+
+    @handlers.on(UserDeleted)
+    async def forget_user(session: AsyncSession, event: Event[UserDeleted]) -> None: ...
+
+A handler runs inside the transaction that also records the event in the inbox; it must not
+commit, and it may `publish` events of its own (they join the same transaction).
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasksync.common.events.catalog import CATALOG, D, Event
+
+Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
+
+
+class EventHandlers:
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._handlers: dict[str, list[Handler]] = {}
+
+    def on(
+        self, model: type[D]
+    ) -> Callable[[Callable[[AsyncSession, Event[D]], Awaitable[None]]], Any]:
+        def register(handler: Callable[[AsyncSession, Event[D]], Awaitable[None]]) -> Any:
+            self._handlers.setdefault(model.type_name, []).append(handler)  # type: ignore[arg-type]
+            CATALOG[model.type_name].consumers.add(self.service)
+            return handler
+
+        return register
+
+    @property
+    def types(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    @property
+    def producers(self) -> frozenset[str]:
+        """The services whose streams this service must read."""
+        return frozenset(CATALOG[t].producer for t in self._handlers)
+
+    def for_type(self, event_type: str) -> list[Handler]:
+        return self._handlers.get(event_type, [])

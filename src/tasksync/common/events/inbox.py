@@ -1,0 +1,139 @@
+"""Applying an event exactly once: the inbox record and the handlers' changes share one
+transaction, so an event seen twice (redelivery, a second replica, a replay) does nothing more.
+Events that keep failing go to the dead-letter table in the consumer's own database, where an
+operator can look at them and ask for a replay."""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasksync.common.clock import utcnow
+from tasksync.common.db import Database
+from tasksync.common.events.catalog import CATALOG, Envelope, Event
+from tasksync.common.events.handlers import EventHandlers
+from tasksync.common.events.metrics import DEAD_LETTERS, DELIVERY_LATENCY, HANDLER_FAILURES
+from tasksync.common.events.tables import EventTables
+from tasksync.common.ids import uuid7
+
+log = structlog.get_logger("tasksync.events.inbox")
+
+
+class EventApplier:
+    def __init__(self, db: Database, tables: EventTables, handlers: EventHandlers) -> None:
+        self.db = db
+        self.tables = tables
+        self.handlers = handlers
+        self.service = handlers.service
+
+    async def apply(self, raw: dict[str, Any]) -> bool:
+        """Runs the handlers for one event; False when it had been applied before."""
+        envelope = Envelope.model_validate(raw)
+        handlers = self.handlers.for_type(envelope.type)
+        spec = CATALOG.get(envelope.type)
+        async with self.db.sessionmaker() as session, session.begin():
+            if not await self._record(session, envelope):
+                return False
+            if handlers and spec is not None:
+                event = Event(envelope, spec.model.model_validate(envelope.data))
+                try:
+                    for handler in handlers:
+                        await handler(session, event)
+                except Exception:
+                    HANDLER_FAILURES.labels(self.service, envelope.type).inc()
+                    raise
+        DELIVERY_LATENCY.labels(self.service, envelope.type).observe(
+            (utcnow() - envelope.occurred_at).total_seconds()
+        )
+        return True
+
+    async def _record(self, session: AsyncSession, envelope: Envelope) -> bool:
+        inbox = self.tables.inbox
+        values = {"event_id": envelope.id, "type": envelope.type, "processed_at": utcnow()}
+        dialect_insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
+        result = await session.execute(
+            dialect_insert(inbox).values(values).on_conflict_do_nothing(index_elements=["event_id"])
+        )
+        return result.rowcount == 1
+
+    async def dead_letter(self, raw: dict[str, Any], *, error: str, attempts: int) -> None:
+        table = self.tables.dead_letters
+        event_id = raw.get("id") or uuid7()
+        event_type = str(raw.get("type", "unknown"))
+        DEAD_LETTERS.labels(self.service, event_type).inc()
+        log.error("event_dead_lettered", service=self.service, type=event_type, error=error)
+        async with self.db.sessionmaker() as session, session.begin():
+            await session.execute(delete(table).where(table.c.event_id == event_id))
+            await session.execute(
+                insert(table).values(
+                    event_id=event_id,
+                    type=event_type,
+                    envelope=raw,
+                    error=error[:4000],
+                    attempts=attempts,
+                    failed_at=utcnow(),
+                )
+            )
+
+    async def replay_requested(self) -> int:
+        """Applies dead letters an operator asked to replay; returns how many succeeded."""
+        table = self.tables.dead_letters
+        async with self.db.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(table.c.event_id, table.c.envelope, table.c.attempts)
+                    .where(table.c.replay_requested_at.is_not(None))
+                    .order_by(table.c.failed_at)
+                    .limit(100)
+                )
+            ).all()
+        done = 0
+        for row in rows:
+            try:
+                await self.apply(row.envelope)
+            except Exception as exc:
+                async with self.db.sessionmaker() as session, session.begin():
+                    await session.execute(
+                        update(table)
+                        .where(table.c.event_id == row.event_id)
+                        .values(
+                            replay_requested_at=None,
+                            error=f"replay failed: {exc!r}"[:4000],
+                            attempts=row.attempts + 1,
+                            failed_at=utcnow(),
+                        )
+                    )
+                continue
+            async with self.db.sessionmaker() as session, session.begin():
+                await session.execute(delete(table).where(table.c.event_id == row.event_id))
+            done += 1
+        return done
+
+    async def prune_inbox(self, retention: timedelta) -> None:
+        """Forgets applied events older than any redelivery could be."""
+        inbox = self.tables.inbox
+        async with self.db.sessionmaker() as session, session.begin():
+            await session.execute(delete(inbox).where(inbox.c.processed_at < utcnow() - retention))
+
+
+async def apply_with_retries(
+    applier: EventApplier, raw: dict[str, Any], *, attempts: int, backoff: float
+) -> None:
+    """In-process delivery: retry with backoff, then dead-letter, so later events flow on."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await applier.apply(raw)
+            return
+        except Exception as exc:
+            log.warning(
+                "event_handler_failed", type=raw.get("type"), attempt=attempt, error=repr(exc)
+            )
+            if attempt == attempts:
+                await applier.dead_letter(raw, error=repr(exc), attempts=attempt)
+                return
+            await asyncio.sleep(backoff * 2 ** (attempt - 1))
