@@ -27,6 +27,17 @@ def _module(name: str) -> Any:
     return importlib.import_module(SERVICES[name])
 
 
+def event_tables(name: str) -> Any:
+    """The service's outbox, inbox and dead-letter tables."""
+    return importlib.import_module(f"{SERVICES[name].rsplit('.', 1)[0]}.models").event_tables
+
+
+def event_handlers(name: str) -> Any:
+    """The service's event handlers, or None when it consumes no events."""
+    app_module = _module(name)
+    return getattr(app_module, "handlers", None)
+
+
 def settings_for(name: str, **overrides: Any) -> Any:
     return _module(name).Settings(**overrides)
 

@@ -3,6 +3,7 @@
 Counters live in Redis on the postgres backend and in the process on the sqlite backend.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -178,3 +179,15 @@ class TestPerAddressLimitBehindTheGateway:
                 _assert_locked_out(await _login(attacker, "ann"))
             async with http_client(gateway, address="198.51.100.2") as ann:
                 assert (await _login(ann, "ann")).status_code == 200
+
+
+class TestConcurrentGuesses:
+    async def test_a_burst_of_parallel_guesses_cannot_exceed_the_username_limit(
+        self, embedded: AppFactory
+    ) -> None:
+        async with embedded(login_failures_per_user=3) as tuned, tuned.client() as http:
+            await register(http, "ann")
+            responses = await asyncio.gather(*(_login(http, "ann", WRONG) for _ in range(12)))
+            statuses = sorted(response.status_code for response in responses)
+            assert statuses == [401] * 3 + [429] * 9
+            _assert_locked_out(await _login(http, "ann"))

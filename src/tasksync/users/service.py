@@ -71,8 +71,15 @@ async def register(session: AsyncSession, hasher: PasswordHasher, *, data: Regis
     return user
 
 
+def _too_many(retry_after: int) -> TooManyRequests:
+    return TooManyRequests(
+        "Too many failed sign-ins; wait before trying again.", retry_after=retry_after
+    )
+
+
 class LoginGuard:
-    """Counts failed sign-ins per username and per client address."""
+    """Counts sign-in attempts per username (a success resets them) and failures per client
+    address."""
 
     def __init__(self, counter: WindowCounter, settings: UsersSettings) -> None:
         self.counter = counter
@@ -83,16 +90,18 @@ class LoginGuard:
         return f"login:user:{username.lower()}", f"login:addr:{address}"
 
     async def check(self, username: str, address: str) -> None:
-        for key, limit in zip(self._keys(username, address), self.limits, strict=True):
-            count, retry_after = await self.counter.get(key)
-            if count >= limit:
-                raise TooManyRequests(
-                    "Too many failed sign-ins; wait before trying again.", retry_after=retry_after
-                )
+        """Refuses a sign-in over either limit. The attempt counts against the username before
+        the password is checked (a success resets it), so parallel guesses cannot all pass."""
+        user_key, address_key = self._keys(username, address)
+        count, retry_after = await self.counter.get(address_key)
+        if count >= self.limits[1]:
+            raise _too_many(retry_after)
+        if await self.counter.hit(user_key, self.window) > self.limits[0]:
+            _, retry_after = await self.counter.get(user_key)
+            raise _too_many(retry_after)
 
-    async def failed(self, username: str, address: str) -> None:
-        for key in self._keys(username, address):
-            await self.counter.hit(key, self.window)
+    async def failed(self, address: str) -> None:
+        await self.counter.hit(self._keys("", address)[1], self.window)
 
     async def succeeded(self, username: str) -> None:
         await self.counter.reset(self._keys(username, "")[0])
@@ -110,11 +119,11 @@ async def authenticate(
     await guard.check(username, address)
     user = await session.scalar(select(User).where(User.username_key == username.lower()))
     if not await hasher.verify(user.password_hash if user else None, password) or user is None:
-        await guard.failed(username, address)
+        await guard.failed(address)
         raise Unauthorized("Wrong username or password.")
+    await guard.succeeded(username)
     if not user.is_active:
         raise Forbidden("This account is deactivated; ask an administrator to reactivate it.")
-    await guard.succeeded(username)
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = await hasher.hash(password)
     return user

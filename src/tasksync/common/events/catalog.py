@@ -1,6 +1,6 @@
 """Event types: each is a pydantic model for `data`, registered under its type name."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
@@ -24,7 +24,6 @@ class EventSpec:
     producer: str
     model: type[EventData]
     description: str
-    consumers: set[str] = field(default_factory=set)
 
 
 CATALOG: dict[str, EventSpec] = {}

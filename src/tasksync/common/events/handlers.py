@@ -29,7 +29,6 @@ class EventHandlers:
     ) -> Callable[[Callable[[AsyncSession, Event[D]], Awaitable[None]]], Any]:
         def register(handler: Callable[[AsyncSession, Event[D]], Awaitable[None]]) -> Any:
             self._handlers.setdefault(model.type_name, []).append(handler)  # type: ignore[arg-type]
-            CATALOG[model.type_name].consumers.add(self.service)
             return handler
 
         return register

@@ -6,6 +6,7 @@ operator can look at them and ask for a replay."""
 import asyncio
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import structlog
 from sqlalchemy import delete, insert, select, update
@@ -63,7 +64,7 @@ class EventApplier:
 
     async def dead_letter(self, raw: dict[str, Any], *, error: str, attempts: int) -> None:
         table = self.tables.dead_letters
-        event_id = raw.get("id") or uuid7()
+        event_id = UUID(str(raw["id"])) if raw.get("id") else uuid7()
         event_type = str(raw.get("type", "unknown"))
         DEAD_LETTERS.labels(self.service, event_type).inc()
         log.error("event_dead_lettered", service=self.service, type=event_type, error=error)

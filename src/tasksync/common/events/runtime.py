@@ -138,7 +138,10 @@ class EventRuntime:
 async def _finish(tasks: list[asyncio.Task[Any]], timeout: float) -> None:
     """Waits for tasks with a deadline (not a gather): whatever is still running then, a stuck
     driver call for instance, is cancelled and left behind instead of hanging shutdown."""
-    _, late = await asyncio.wait(tasks, timeout=timeout)
+    done, late = await asyncio.wait(tasks, timeout=timeout)
+    for task in done:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.warning("event_task_failed", task=task.get_name(), error=str(error))
     for task in late:
         task.cancel()
     if late:

@@ -1,0 +1,204 @@
+"""`tasksync events ...`: look at the event backbone and mend it."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import tasksync.common.contracts  # noqa: F401  (registers every event type)
+from tasksync import stack
+from tasksync.common import migrations
+from tasksync.common.db import Database
+from tasksync.common.events import operations
+from tasksync.common.events.catalog import CATALOG
+from tasksync.common.redis_client import open_redis
+
+app = typer.Typer(no_args_is_help=True, help="The event backbone: backlog, lag, dead letters.")
+console = Console()
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="TASKSYNC_DATA_DIR", help="Where SQLite files live."),
+]
+
+
+def _overrides(data_dir: Path | None) -> dict[str, Any]:
+    return {"data_dir": data_dir} if data_dir else {}
+
+
+@asynccontextmanager
+async def _service_db(name: str, data_dir: Path | None) -> AsyncIterator[Database]:
+    settings = stack.settings_for(name, **_overrides(data_dir))
+    db = await Database.open(settings.database_url(name))
+    try:
+        await migrations.upgrade(db, f"tasksync.{name}")
+        yield db
+    finally:
+        await db.close()
+
+
+async def _status(data_dir: Path | None) -> tuple[Table, Table | None]:
+    services = Table("service", "outbox backlog", "dead letters", title="Services")
+    for name in stack.SERVICES:
+        async with _service_db(name, data_dir) as db:
+            tables = stack.event_tables(name)
+            backlog = await operations.outbox_backlog(db, tables)
+            dead = len(await operations.dead_letters(db, tables))
+        services.add_row(name, str(backlog), str(dead))
+    settings = stack.settings_for("users", **_overrides(data_dir))
+    redis = open_redis(settings)
+    if redis is None:
+        return services, None
+    groups = Table("stream", "length", "group", "lag", "pending", title="Redis streams")
+    try:
+        for name in stack.SERVICES:
+            for row in await operations.stream_groups(redis, settings.redis_prefix, name):
+                groups.add_row(
+                    *(str(row[k]) for k in ("stream", "length", "group", "lag", "pending"))
+                )
+    finally:
+        await redis.aclose()
+    return services, groups
+
+
+@app.command()
+def status(data_dir: DataDir = None) -> None:
+    """Outbox backlog and dead letters per service; lag and pending per consumer group."""
+    for table in asyncio.run(_status(data_dir)):
+        if table is not None:
+            console.print(table)
+
+
+async def _dead_letters(data_dir: Path | None) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name in stack.SERVICES:
+        async with _service_db(name, data_dir) as db:
+            found += [
+                (name, row) for row in await operations.dead_letters(db, stack.event_tables(name))
+            ]
+    return found
+
+
+@app.command("dead-letters")
+def list_dead_letters(data_dir: DataDir = None) -> None:
+    """Events a service gave up on, with the error and the number of attempts."""
+    rows = asyncio.run(_dead_letters(data_dir))
+    if not rows:
+        console.print("No dead letters.")
+        return
+    table = Table("service", "event id", "type", "attempts", "failed at", "replay asked", "error")
+    for service, row in rows:
+        table.add_row(
+            service,
+            str(row["event_id"]),
+            row["type"],
+            str(row["attempts"]),
+            row["failed_at"].isoformat(timespec="seconds"),
+            "yes" if row["replay_requested_at"] else "",
+            row["error"][:80],
+        )
+    console.print(table)
+
+
+async def _replay(event_id: UUID | None, data_dir: Path | None) -> int:
+    marked = 0
+    for name in stack.SERVICES:
+        async with _service_db(name, data_dir) as db:
+            marked += await operations.request_replay(db, stack.event_tables(name), event_id)
+    return marked
+
+
+@app.command()
+def replay(
+    event_id: Annotated[str | None, typer.Argument(help="The dead letter's event id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Ask the running services to apply dead letters again (once the cause is fixed)."""
+    if (event_id is None) == (not all_):
+        console.print("[red]error:[/] give one event id, or --all.")
+        raise typer.Exit(2)
+    try:
+        target = UUID(event_id) if event_id else None
+    except ValueError:
+        console.print(f"[red]error:[/] {event_id!r} is not an event id (a UUID).")
+        raise typer.Exit(2) from None
+    marked = asyncio.run(_replay(target, data_dir))
+    if not marked:
+        console.print(
+            "[red]error:[/] no such dead letter; `tasksync events dead-letters` lists them."
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"Marked {marked} dead letter(s); the owning service applies them within seconds."
+    )
+
+
+def render_catalog() -> str:
+    consumers: dict[str, list[str]] = {}
+    for name in stack.SERVICES:
+        handlers = stack.event_handlers(name)
+        for event_type in handlers.types if handlers else ():
+            consumers.setdefault(event_type, []).append(name)
+    lines = [
+        "# Event catalog",
+        "",
+        "Generated by `tasksync events catalog` from the registered event models; do not edit.",
+        "Every event travels in the envelope `{id, type, version, occurred_at, producer,",
+        "actor_id, room_id, data}`; the fields below are those of `data`. How to add an event",
+        "type and a handler: `CONTRIBUTING.md`; how to operate the backbone: `docs/operations.md`.",
+        "",
+        "| type | version | producer | consumers | description |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for spec in sorted(CATALOG.values(), key=lambda s: s.type):
+        who = ", ".join(sorted(consumers.get(spec.type, []))) or "none yet"
+        lines.append(
+            f"| `{spec.type}` | {spec.version} | {spec.producer} | {who} | {spec.description} |"
+        )
+    for spec in sorted(CATALOG.values(), key=lambda s: s.type):
+        lines += [
+            "",
+            f"## `{spec.type}`",
+            "",
+            spec.description,
+            "",
+            "| field | type | required |",
+            "| --- | --- | --- |",
+        ]
+        schema = spec.model.model_json_schema()
+        required = set(schema.get("required", []))
+        for field, info in schema["properties"].items():
+            lines.append(
+                f"| `{field}` | {_type_of(info)} | {'yes' if field in required else 'no'} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _type_of(info: dict[str, Any]) -> str:
+    if "anyOf" in info:
+        return " or ".join(_type_of(option) for option in info["anyOf"])
+    kind = info.get("type", "object")
+    if kind == "array":
+        return f"list of {_type_of(info.get('items', {}))}"
+    if info.get("format") == "uuid":
+        return "uuid"
+    if info.get("format") == "date-time":
+        return "datetime"
+    return str(kind)
+
+
+@app.command()
+def catalog(
+    output: Annotated[Path, typer.Option(help="Where to write the catalog.")] = Path(
+        "docs/events.md"
+    ),
+) -> None:
+    """Regenerate the event catalog (docs/events.md) from the registered event models."""
+    output.write_text(render_catalog())
+    console.print(f"Wrote {output}")
