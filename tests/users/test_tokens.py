@@ -1,5 +1,6 @@
 """Access tokens (forged, expired, verified where), refresh tokens and the published keys."""
 
+import asyncio
 import base64
 import time
 import uuid
@@ -154,7 +155,7 @@ class TestAccessTokenClaims:
     async def test_an_access_token_issued_with_no_lifetime_is_already_expired(
         self, embedded: AppFactory
     ) -> None:
-        async with embedded(access_token_minutes=0) as stack, stack.client() as http:
+        async with embedded(access_token_minutes=0) as tuned, tuned.client() as http:
             ann = await signed_up(http, "ann")
             claims = jwt.decode(ann.access_token, options={"verify_signature": False})
             assert claims["exp"] <= time.time()
@@ -278,7 +279,7 @@ class TestRefresh:
         assert_problem(response, 401)
 
     async def test_an_expired_refresh_token_is_refused(self, embedded: AppFactory) -> None:
-        async with embedded(refresh_token_days=0) as stack, stack.client() as http:
+        async with embedded(refresh_token_days=0) as tuned, tuned.client() as http:
             ann = await signed_up(http, "ann")
             assert_problem(await _refresh(http, ann.refresh_token), 401)
 
@@ -301,6 +302,15 @@ class TestRefreshTokenReuse:
         await _refresh(client, ann.refresh_token)
         await _refresh(client, ann.refresh_token)
         assert (await _refresh(client, laptop["refresh_token"])).status_code == 200
+
+    async def test_a_refresh_token_presented_twice_at_once_yields_at_most_one_new_pair(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        ann = await signed_up(client, "ann")
+        first, second = await asyncio.gather(
+            _refresh(client, ann.refresh_token), _refresh(client, ann.refresh_token)
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 401]
 
 
 class TestLogout:
@@ -364,7 +374,7 @@ class TestPublishedKeys:
     async def test_a_rotated_key_signs_new_tokens_while_old_tokens_keep_working(
         self, embedded: AppFactory, users_settings: Any
     ) -> None:
-        async with embedded(jwks_refresh_cooldown=0) as stack, stack.client() as http:
+        async with embedded(jwks_refresh_cooldown=0) as tuned, tuned.client() as http:
             ann = await signed_up(http, "ann")
             assert (await http.get(ME, headers=ann.headers)).status_code == 200
             new_kid = await commands.rotate_key(users_settings)

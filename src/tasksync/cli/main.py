@@ -70,12 +70,13 @@ def serve(
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     port = port or SERVICE_PORTS[service]
+    settings = application.state.settings
     serve_app(
         application,
         host=host,
         port=port,
         ready_message=f"TaskSync {service} is running at http://{host}:{port}",
-        proxy_headers=service != "gateway",
+        trusted_proxies=None if service == "gateway" else settings.forwarded_allow_ips,
     )
 
 

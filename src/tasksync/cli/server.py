@@ -27,8 +27,15 @@ class _Server(uvicorn.Server):
 
 
 def serve_app(
-    app: ASGIApp, *, host: str, port: int, ready_message: str, proxy_headers: bool = False
+    app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    ready_message: str,
+    trusted_proxies: str | None = None,
 ) -> None:
+    """Serves until SIGINT or SIGTERM. With `trusted_proxies` (the gateway's addresses), the
+    client address is taken from their X-Forwarded-For."""
     config = uvicorn.Config(
         app,
         host=host,
@@ -37,8 +44,8 @@ def serve_app(
         http="auto",
         access_log=False,
         log_config=None,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips="127.0.0.1,::1" if proxy_headers else None,
+        proxy_headers=trusted_proxies is not None,
+        forwarded_allow_ips=trusted_proxies,
         timeout_graceful_shutdown=10,
     )
     server = _Server(config)

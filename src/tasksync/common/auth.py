@@ -90,9 +90,12 @@ class TokenVerifier:
             raise Unauthorized("The access token is invalid.") from exc
 
     async def _refresh_for(self, kid: str) -> Any:
+        arrived = time.monotonic()
         async with self._lock:
             if kid in self._keys:
                 return self._keys[kid]
+            if self._refreshed_at >= arrived:
+                return None  # fetched while this token waited, and its key is not there
             # Tokens naming unknown keys cannot make us fetch more often than the cooldown;
             # a real new key (after a rotation) just waits for it.
             wait = self._cooldown - (time.monotonic() - self._refreshed_at)

@@ -116,10 +116,12 @@ async def _domain_error(_: Request, exc: Exception) -> Response:
 async def _validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
-    fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or e["loc"][0] for e in errors)
-    return problem_response(
-        422, "validation-error", "Invalid request", f"Invalid fields: {fields}", errors=errors
-    )
+    if any(e["type"] == "json_invalid" for e in errors):
+        detail = "The body is not valid JSON."
+    else:
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or e["loc"][0] for e in errors)
+        detail = f"Invalid fields: {fields}"
+    return problem_response(422, "validation-error", "Invalid request", detail, errors=errors)
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:

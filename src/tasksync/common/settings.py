@@ -69,6 +69,8 @@ class ServiceLinkSettings(CoreSettings):
 
     service_urls: dict[str, str] = {}
     service_host: str = "127.0.0.1"
+    # Addresses whose X-Forwarded-For a service believes: where the gateway runs.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     http_timeout: float = 10.0
 
     def service_url(self, service: str) -> str:

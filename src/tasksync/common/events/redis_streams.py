@@ -185,8 +185,8 @@ class StreamConsumer:
                         continue  # trimmed away
                     if attempts >= self.max_attempts:
                         await self._give_up(stream, claimed_id, fields, attempts)
-                    else:
-                        await self._process(stream, claimed_id, fields)
+                    elif await self._process(stream, claimed_id, fields):
+                        await self.redis.xack(stream, self.group, claimed_id)
 
     async def _give_up(
         self, stream: str, entry_id: bytes, fields: dict[bytes, bytes], attempts: int

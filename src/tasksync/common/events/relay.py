@@ -10,6 +10,7 @@ once, and the consumers' inbox makes the effect exactly once.
 
 import asyncio
 import contextlib
+import zlib
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -49,6 +50,8 @@ class OutboxRelay:
         self.retention = retention
         self._wake = asyncio.Event()
         self._stopping = False
+        # Not the writers' outbox lock: relays exclude each other, never the writers.
+        self._lock = zlib.crc32(f"tasksync.relay.{service}".encode())
 
     def wake(self) -> None:
         self._wake.set()
@@ -71,11 +74,13 @@ class OutboxRelay:
             except Exception as exc:
                 failures += 1
                 log.warning("relay_failed", service=self.service, error=str(exc), failures=failures)
-                await asyncio.sleep(min(0.2 * 2**failures, 10))
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            self._wake.clear()
+            await self._sleep(min(0.2 * 2**failures, 10) if failures else self.poll_interval)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Until the next commit that wrote events, `stop_soon`, or `seconds` pass."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
 
     async def drain(self) -> int:
         """Publishes every pending row; returns how many."""
@@ -84,14 +89,13 @@ class OutboxRelay:
             count = await self._relay_batch()
             total += count
             if count < self.batch_size:
-                await self._measure_backlog()
                 return total
 
     async def _relay_batch(self) -> int:
         async with self.db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 got = await conn.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self.db.outbox_lock}
+                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": self._lock}
                 )
                 if not got:
                     return 0  # another replica is relaying right now
@@ -116,7 +120,7 @@ class OutboxRelay:
             PUBLISH_LATENCY.labels(self.service).observe((now - row.created_at).total_seconds())
         return len(rows)
 
-    async def _measure_backlog(self) -> None:
+    async def measure_backlog(self) -> None:
         async with self.db.engine.connect() as conn:
             backlog = await conn.scalar(
                 select(func.count()).where(self.outbox.c.published_at.is_(None))

@@ -107,6 +107,7 @@ class EventRuntime:
             try:
                 if self.applier is not None:
                     await self.applier.replay_requested()
+                await self.relay.measure_backlog()
                 if loop.time() - last_housekeeping >= 60:
                     last_housekeeping = loop.time()
                     await self.relay.prune()
