@@ -14,6 +14,8 @@ from tasksync.common.settings import ServiceLinkSettings
 # Service name -> module with `create_app(settings, *, services, bus)` and `Settings`.
 SERVICES: dict[str, str] = {
     "users": "tasksync.users.app",
+    "rooms": "tasksync.rooms.app",
+    "tasks": "tasksync.tasks.app",
 }
 GATEWAY = "tasksync.gateway.app"
 

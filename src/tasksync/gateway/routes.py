@@ -4,6 +4,9 @@ import re
 
 ROUTES: tuple[tuple[str, str], ...] = (
     (r"/api/v1/(auth|users|admin)(/|$)", "users"),
+    (r"/api/v1/rooms/[^/]+/tasks(/|$)", "tasks"),
+    (r"/api/v1/rooms(/|$)", "rooms"),
+    (r"/api/v1/tasks(/|$)", "tasks"),
     (r"/\.well-known/jwks\.json$", "users"),
 )
 

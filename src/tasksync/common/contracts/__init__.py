@@ -3,6 +3,6 @@
 Importing this package registers every event type in the catalog.
 """
 
-from tasksync.common.contracts import users
+from tasksync.common.contracts import rooms, tasks, users
 
-__all__ = ["users"]
+__all__ = ["rooms", "tasks", "users"]

@@ -1,0 +1,40 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from tasksync.common.events.catalog import EventData, event_type
+
+
+@event_type("task.created", producer="tasks")
+class TaskCreated(EventData):
+    """A task was created in a room."""
+
+    task_id: UUID
+    room_id: UUID
+    number: int
+    title: str
+    status: str
+    priority: str
+    assignee_id: UUID | None
+    deadline: datetime | None
+    created_by: UUID
+
+
+@event_type("task.updated", producer="tasks")
+class TaskUpdated(EventData):
+    """A task changed; `changes` maps each changed field to its new value."""
+
+    task_id: UUID
+    room_id: UUID
+    number: int
+    version: int
+    changes: dict[str, Any]
+
+
+@event_type("task.deleted", producer="tasks")
+class TaskDeleted(EventData):
+    """A task was deleted (by someone, or because its room was)."""
+
+    task_id: UUID
+    room_id: UUID
+    number: int

@@ -1,0 +1,5 @@
+from tasksync.common.settings import ServiceSettings
+
+
+class RoomsSettings(ServiceSettings):
+    pass
