@@ -11,8 +11,10 @@ from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
 from tasksync.common.health import metrics_router
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
-from tasksync.gateway import health, openapi
+from tasksync.common.redis_client import open_redis
+from tasksync.gateway import health, openapi, overview
 from tasksync.gateway.dispatch import ServiceDispatch
+from tasksync.gateway.overview import OverviewCache
 from tasksync.gateway.routes import RouteTable
 from tasksync.gateway.settings import GatewaySettings
 
@@ -31,12 +33,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.log_format)
         directory = ServiceDirectory(settings, apps=mounted)
+        redis = open_redis(settings)
         app.state.services = directory
+        app.state.overview_cache = OverviewCache(
+            redis, settings.redis_prefix, settings.overview_cache_seconds
+        )
         app.state.verifier = TokenVerifier(
             users_jwks(directory), refresh_cooldown=settings.jwks_refresh_cooldown
         )
         async with AsyncExitStack() as stack:
             stack.push_async_callback(directory.close)
+            if redis is not None:
+                stack.push_async_callback(redis.aclose)
             for service_app in mounted.values():
                 await stack.enter_async_context(service_app.router.lifespan_context(service_app))
             yield
@@ -56,6 +64,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics_router)
     app.include_router(openapi.router)
+    app.include_router(overview.router)
     app.add_middleware(ServiceDispatch, routes=app.state.routes)
     if settings.cors_origins:
         app.add_middleware(

@@ -5,12 +5,15 @@ in distributed mode the request is proxied over HTTP. The rest of the gateway's 
 (docs, health) fall through to its FastAPI app.
 """
 
+from uuid import UUID
+
 import aiohttp
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.errors import DomainError, NotFound, Unauthorized, problem_response
 from tasksync.gateway import proxy
+from tasksync.gateway.overview import OverviewCache
 from tasksync.gateway.routes import RouteTable
 
 
@@ -29,6 +32,21 @@ def _with_client_address(scope: Scope) -> Scope:
     headers = [(k, v) for k, v in scope["headers"] if k != b"x-forwarded-for"]
     headers.append((b"x-forwarded-for", address.encode()))
     return {**scope, "headers": headers}
+
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _forgetting_overview(send: Send, cache: OverviewCache, user_id: UUID) -> Send:
+    """Drops the writer's cached overview just before their response goes out, so the next
+    overview they ask for shows their change."""
+
+    async def send_after_forgetting(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await cache.forget(user_id)
+        await send(message)
+
+    return send_after_forgetting
 
 
 class ServiceDispatch:
@@ -54,11 +72,17 @@ class ServiceDispatch:
             raise NotFound("No such resource.")
         state = scope["app"].state
         token = _bearer_token(scope)
+        principal = None
         if token is not None:
             if not token:
                 raise Unauthorized("Use 'Authorization: Bearer <access token>'.")
             verifier: TokenVerifier = state.verifier
-            await verifier.verify(token)
+            principal = await verifier.verify(token)
+        if service == "gateway":
+            await self.app(scope, receive, send)
+            return
+        if principal is not None and scope["method"] not in READS:
+            send = _forgetting_overview(send, state.overview_cache, principal.id)
         scope = _with_client_address(scope)
         mounted: dict[str, ASGIApp] = state.mounted
         if service in mounted:

@@ -79,7 +79,7 @@ async def openapi(request: Request) -> Response:
     cached = getattr(state, "openapi_cache", None)
     if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
         specs = await fetch_specs(state.services, state.routes.services)
-        body = orjson.dumps(merge(specs))
+        body = orjson.dumps(merge({"gateway": request.app.openapi(), **specs}))
         if len(specs) == len(state.routes.services):  # cache only a complete document
             state.openapi_cache = (time.monotonic(), body)
     else:

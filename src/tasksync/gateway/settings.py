@@ -7,3 +7,4 @@ class GatewaySettings(ServiceLinkSettings, RedisSettings):
     proxy_timeout: float = 30.0
     health_timeout: float = 2.0
     jwks_refresh_cooldown: float = 1.0
+    overview_cache_seconds: float = 5.0
