@@ -118,3 +118,16 @@ class TestServiceFailures:
             async for http in _client(gateway_to(url, proxy_timeout=0.2)):
                 response = await http.get("/api/v1/users/me", headers={"X-Delay": "1"})
         assert_problem(response, 504)
+
+
+class TestReplicas:
+    async def test_a_replica_that_is_down_is_skipped_and_requests_keep_succeeding(
+        self, gateway_to: Any, users_service: str
+    ) -> None:
+        async with running_server(_echo, lifespan="off") as gone:
+            pass  # a replica whose port is now closed
+        async for http in _client(gateway_to(f"{gone},{users_service}")):
+            ann = await signed_up(http, "ann")
+            for _ in range(4):
+                response = await http.get("/api/v1/users/me", headers=ann.headers)
+                assert response.status_code == 200

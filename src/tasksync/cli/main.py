@@ -39,8 +39,34 @@ def up(
     port: Annotated[int, typer.Option(envvar="TASKSYNC_PORT", help="Port of the API.")] = 8000,
     host: Host = "127.0.0.1",
     data_dir: DataDir = None,
+    distributed: Annotated[
+        bool, typer.Option("--distributed", help="A process per service on PostgreSQL and Redis.")
+    ] = False,
+    replicas: Annotated[
+        str | None, typer.Option(help="With --distributed: processes per service, e.g. tasks=2.")
+    ] = None,
+    postgres_url: Annotated[
+        str, typer.Option(envvar="TASKSYNC_POSTGRES_URL", help="With --distributed.")
+    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+    redis_url: Annotated[
+        str, typer.Option(envvar="TASKSYNC_REDIS_URL", help="With --distributed.")
+    ] = "redis://127.0.0.1:6379/0",
 ) -> None:
-    """Run every service in one process (SQLite, no external dependency)."""
+    """Run TaskSync: every service in one process (SQLite, no external dependency), or with
+    --distributed a process per service on PostgreSQL and Redis."""
+    if distributed:
+        from tasksync.cli import supervisor
+
+        try:
+            counts = supervisor.parse_replicas(replicas)
+        except ValueError as exc:
+            raise _fail(str(exc)) from exc
+        code = asyncio.run(
+            supervisor.up_distributed(
+                postgres_url=postgres_url, redis_url=redis_url, gateway_port=port, replicas=counts
+            )
+        )
+        raise typer.Exit(code)
     overrides = _overrides(data_dir) | {"mode": "embedded"}
     where = (data_dir or stack.settings_for("users").data_dir).resolve()
     base = f"http://{host}:{port}"

@@ -6,6 +6,7 @@ Either way the caller's request id travels along and failures become problem err
 """
 
 import asyncio
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -45,16 +46,52 @@ class Transport:
         return None
 
 
+class ReplicaSet:
+    """The replicas of one service: requests go round-robin, and a replica that refused a
+    connection is skipped for a few seconds (unless every replica did)."""
+
+    def __init__(self, urls: list[str], *, rest: float = 5.0) -> None:
+        self.urls = urls
+        self.rest = rest
+        self._next = 0
+        self._down_until: dict[str, float] = {}
+
+    def order(self) -> list[str]:
+        """Every replica, the one to try first at the head."""
+        start = self._next % len(self.urls)
+        self._next += 1
+        rotated = self.urls[start:] + self.urls[:start]
+        now = time.monotonic()
+        up = [url for url in rotated if self._down_until.get(url, 0.0) <= now]
+        return up + [url for url in rotated if url not in up]
+
+    def failed(self, url: str) -> None:
+        self._down_until[url] = time.monotonic() + self.rest
+
+
 class HttpTransport(Transport):
-    def __init__(self, base_url: str, session: aiohttp.ClientSession, timeout: float) -> None:
-        self.base_url = base_url
+    def __init__(
+        self, replicas: ReplicaSet, session: aiohttp.ClientSession, timeout: float
+    ) -> None:
+        self.replicas = replicas
         self.session = session
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
     ) -> ServiceResponse:
-        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        target = path + (f"?{query}" if query else "")
+        *others, last = self.replicas.order()
+        for base_url in others:
+            try:
+                return await self._send_to(base_url + target, method, headers, body)
+            except aiohttp.ClientConnectorError:
+                self.replicas.failed(base_url)  # never reached it: safe to try the next one
+        return await self._send_to(last + target, method, headers, body)
+
+    async def _send_to(
+        self, url: str, method: str, headers: dict[str, str], body: bytes | None
+    ) -> ServiceResponse:
         async with self.session.request(
             method, url, headers=headers, data=body, timeout=self.timeout, allow_redirects=False
         ) as resp:
@@ -160,6 +197,12 @@ class ServiceDirectory:
         self.apps = dict(apps or {})
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, ServiceClient] = {}
+        self._replicas: dict[str, ReplicaSet] = {}
+
+    def replicas(self, service: str) -> ReplicaSet:
+        if service not in self._replicas:
+            self._replicas[service] = ReplicaSet(self.settings.service_replicas(service))
+        return self._replicas[service]
 
     def http_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -176,8 +219,9 @@ class ServiceDirectory:
             if service in self.apps:
                 transport = AsgiTransport(self.apps[service], self.settings.http_timeout)
             else:
-                url = self.settings.service_url(service)
-                transport = HttpTransport(url, self.http_session(), self.settings.http_timeout)
+                transport = HttpTransport(
+                    self.replicas(service), self.http_session(), self.settings.http_timeout
+                )
             self._clients[service] = ServiceClient(service, transport)
         return self._clients[service]
 

@@ -67,16 +67,17 @@ class EventSettings(RedisSettings):
 class ServiceLinkSettings(CoreSettings):
     """How a process reaches the other services in distributed mode."""
 
+    # Service name -> base URL, or several comma-separated URLs for replicas.
     service_urls: dict[str, str] = {}
     service_host: str = "127.0.0.1"
+    http_timeout: float = 10.0
     # Addresses whose X-Forwarded-For a service believes: where the gateway runs.
     forwarded_allow_ips: str = "127.0.0.1,::1"
-    http_timeout: float = 10.0
 
-    def service_url(self, service: str) -> str:
+    def service_replicas(self, service: str) -> list[str]:
         if service in self.service_urls:
-            return self.service_urls[service].rstrip("/")
-        return f"http://{self.service_host}:{SERVICE_PORTS[service]}"
+            return [url.strip().rstrip("/") for url in self.service_urls[service].split(",")]
+        return [f"http://{self.service_host}:{SERVICE_PORTS[service]}"]
 
 
 class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings):

@@ -93,7 +93,7 @@ class ServiceDispatch:
             receive,
             send,
             service=service,
-            base_url=state.settings.service_url(service),
+            replicas=state.services.replicas(service),
             session=state.services.http_session(),
             timeout=aiohttp.ClientTimeout(total=state.settings.proxy_timeout),
         )

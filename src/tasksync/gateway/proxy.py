@@ -8,6 +8,7 @@ from multidict import CIMultiDict
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from tasksync.common.client import ReplicaSet
 from tasksync.common.errors import GatewayTimeout, ServiceUnavailable
 
 log = structlog.get_logger("tasksync.gateway.proxy")
@@ -50,7 +51,7 @@ async def forward(
     send: Send,
     *,
     service: str,
-    base_url: str,
+    replicas: ReplicaSet,
     session: aiohttp.ClientSession,
     timeout: aiohttp.ClientTimeout,
 ) -> None:
@@ -73,7 +74,44 @@ async def forward(
     target = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
     if scope["query_string"]:
         target += "?" + scope["query_string"].decode("latin-1")
-    url = URL(base_url + target, encoded=True)
+    *others, last = replicas.order()
+    for base_url in others:
+        try:
+            await _send_to(
+                URL(base_url + target, encoded=True),
+                scope,
+                send,
+                headers,
+                body,
+                session,
+                timeout,
+                service,
+            )
+            return
+        except aiohttp.ClientConnectorError:
+            replicas.failed(base_url)  # never reached it, the body is untouched: try another
+    try:
+        await _send_to(
+            URL(last + target, encoded=True), scope, send, headers, body, session, timeout, service
+        )
+    except aiohttp.ClientConnectorError as exc:
+        replicas.failed(last)
+        log.warning("service_unreachable", service=service, error=str(exc))
+        raise ServiceUnavailable(
+            f"The {service} service is not reachable; try again shortly."
+        ) from exc
+
+
+async def _send_to(
+    url: URL,
+    scope: Scope,
+    send: Send,
+    headers: CIMultiDict[str],
+    body: bytes | AsyncIterator[bytes] | None,
+    session: aiohttp.ClientSession,
+    timeout: aiohttp.ClientTimeout,
+    service: str,
+) -> None:
     started = False
     try:
         async with session.request(
@@ -91,6 +129,8 @@ async def forward(
             async for chunk in resp.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except aiohttp.ClientConnectorError:
+        raise
     except TimeoutError as exc:
         if started:
             raise
@@ -98,7 +138,7 @@ async def forward(
     except aiohttp.ClientError as exc:
         if started:
             raise
-        log.warning("service_unreachable", service=service, error=str(exc))
+        log.warning("service_failed", service=service, error=str(exc))
         raise ServiceUnavailable(
             f"The {service} service is not reachable; try again shortly."
         ) from exc

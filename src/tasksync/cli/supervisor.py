@@ -1,0 +1,203 @@
+"""`tasksync up --distributed`: every service as its own process on PostgreSQL and Redis.
+
+Migrates every database first, starts the services, waits until each is ready, then the
+gateway; restarts a process that dies (with growing pauses, and says so); stops them all
+gracefully on Ctrl+C or SIGTERM.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+from rich.console import Console
+
+from tasksync import stack
+from tasksync.common import migrations
+from tasksync.common.db import Database
+from tasksync.common.settings import SERVICE_PORTS
+
+console = Console(stderr=True)
+REPLICA_PORT_STEP = 100  # replica n of a service listens on its port + n * 100
+STOP_GRACE_SECONDS = 15
+
+
+@dataclass
+class Process:
+    service: str
+    port: int
+    env: dict[str, str]
+    popen: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    stopping: bool = field(default=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.service}:{self.port}"
+
+    async def start(self) -> None:
+        self.popen = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tasksync",
+            "serve",
+            self.service,
+            "--port",
+            str(self.port),
+            env=self.env,
+        )
+        self.started_at = time.monotonic()
+
+
+def plan(replicas: dict[str, int], gateway_port: int) -> dict[str, list[int]]:
+    ports = {
+        name: [SERVICE_PORTS[name] + n * REPLICA_PORT_STEP for n in range(replicas.get(name, 1))]
+        for name in stack.SERVICES
+    }
+    ports["gateway"] = [gateway_port]
+    return ports
+
+
+def child_env(postgres_url: str, redis_url: str, ports: dict[str, list[int]]) -> dict[str, str]:
+    urls = {name: ",".join(f"http://127.0.0.1:{p}" for p in found) for name, found in ports.items()}
+    return {
+        **os.environ,
+        "TASKSYNC_MODE": "distributed",
+        "TASKSYNC_POSTGRES_URL": postgres_url,
+        "TASKSYNC_REDIS_URL": redis_url,
+        "TASKSYNC_SERVICE_URLS": json.dumps(urls),
+        "TASKSYNC_MIGRATE_ON_START": "false",
+    }
+
+
+async def migrate_all(postgres_url: str) -> None:
+    for name in stack.SERVICES:
+        settings = stack.settings_for(name, postgres_url=postgres_url)
+        db = await Database.open(settings.database_url(name))
+        try:
+            await migrations.upgrade(db, f"tasksync.{name}")
+        finally:
+            await db.close()
+
+
+async def wait_ready(process: Process, session: aiohttp.ClientSession, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen is None or process.popen.returncode is not None:
+            return False
+        try:
+            async with session.get(
+                f"{process.url}/ready", timeout=aiohttp.ClientTimeout(total=2)
+            ) as r:
+                if r.status == 200:
+                    return True
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        await asyncio.sleep(0.1)
+    return False
+
+
+class Supervisor:
+    def __init__(self, processes: list[Process]) -> None:
+        self.processes = processes
+        self.stopping = asyncio.Event()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stopping.set)
+        async with aiohttp.ClientSession() as session:
+            for group in (False, True):  # services first, the gateway last
+                batch = [p for p in self.processes if (p.service == "gateway") == group]
+                for process in batch:
+                    await process.start()
+                ready = await asyncio.gather(*(wait_ready(p, session) for p in batch))
+                for process, ok in zip(batch, ready, strict=True):
+                    if not ok:
+                        console.print(f"[red]{process.label} did not become ready; stopping.[/]")
+                        await self.stop_all()
+                        return 1
+                    console.print(
+                        f"  {process.service:<8} {process.url}  ready (pid {process.popen.pid})"
+                    )
+            gateway = next(p for p in self.processes if p.service == "gateway")
+            console.print(f"TaskSync (distributed) is running at {gateway.url}")
+            console.print(f"  API docs {gateway.url}/api/docs")
+            console.print("Press Ctrl+C to stop.")
+            watchers = [asyncio.create_task(self.watch(p)) for p in self.processes]
+            await self.stopping.wait()
+            for task in watchers:
+                task.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+        await self.stop_all()
+        return 0
+
+    async def watch(self, process: Process) -> None:
+        """Restarts the process whenever it dies, waiting longer after each quick death."""
+        while True:
+            assert process.popen is not None
+            code = await process.popen.wait()
+            if self.stopping.is_set():
+                return
+            if time.monotonic() - process.started_at > 60:
+                process.restarts = 0
+            pause = min(2**process.restarts * 0.5, 30)
+            process.restarts += 1
+            console.print(
+                f"[yellow]{process.label} exited with code {code}; restarting in {pause:.1f}s.[/]"
+            )
+            await asyncio.sleep(pause)
+            await process.start()
+            console.print(f"[green]{process.label} restarted (pid {process.popen.pid}).[/]")
+
+    async def stop_all(self) -> None:
+        console.print("Stopping...")
+        running = [p for p in self.processes if p.popen is not None and p.popen.returncode is None]
+        for process in reversed(running):  # the gateway first: no new requests come in
+            process.popen.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+        waits = [p.popen.wait() for p in running]  # type: ignore[union-attr]
+        _, late = await asyncio.wait(
+            [asyncio.ensure_future(w) for w in waits], timeout=STOP_GRACE_SECONDS
+        )
+        for process in running:
+            if process.popen is not None and process.popen.returncode is None:
+                process.popen.kill()
+        if late:
+            await asyncio.wait(late, timeout=5)
+
+
+async def up_distributed(
+    *, postgres_url: str, redis_url: str, gateway_port: int, replicas: dict[str, int]
+) -> int:
+    ports = plan(replicas, gateway_port)
+    console.print("Migrating databases...")
+    await migrate_all(postgres_url)
+    env = child_env(postgres_url, redis_url, ports)
+    processes = [Process(name, port, env) for name, found in ports.items() for port in found]
+    return await Supervisor(processes).run()
+
+
+def parse_replicas(text: str | None) -> dict[str, int]:
+    """`tasks=2,rooms=2` -> {"tasks": 2, "rooms": 2}."""
+    if not text:
+        return {}
+    counts: dict[str, int] = {}
+    for part in text.split(","):
+        name, _, count = part.partition("=")
+        name = name.strip()
+        if name not in stack.SERVICES or not count.strip().isdigit() or int(count) < 1:
+            raise ValueError(
+                f"--replicas takes SERVICE=N pairs such as tasks=2,rooms=2 "
+                f"(services: {', '.join(stack.SERVICES)}); got {part!r}."
+            )
+        counts[name] = int(count)
+    return counts
