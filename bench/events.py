@@ -75,6 +75,7 @@ async def consume(prefix: str, expected: int, out: Path) -> None:
         group="bench",
         producers=frozenset({"users"}),
         apply=applier.apply,
+        apply_batch=applier.apply_batch,
         dead_letter=lambda raw, error, n: applier.dead_letter(raw, error=error, attempts=n),
     )
     await consumer.ensure_groups()

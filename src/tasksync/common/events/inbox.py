@@ -35,32 +35,64 @@ class EventApplier:
     async def apply(self, raw: dict[str, Any]) -> bool:
         """Runs the handlers for one event; False when it had been applied before."""
         envelope = Envelope.model_validate(raw)
-        handlers = self.handlers.for_type(envelope.type)
-        spec = CATALOG.get(envelope.type)
         async with self.db.sessionmaker() as session, session.begin():
-            if not await self._record(session, envelope):
+            if not await self._record(session, [envelope]):
                 return False
-            if handlers and spec is not None:
-                event = Event(envelope, spec.model.model_validate(envelope.data))
-                try:
-                    for handler in handlers:
-                        await handler(session, event)
-                except Exception:
-                    HANDLER_FAILURES.labels(self.service, envelope.type).inc()
-                    raise
-        DELIVERY_LATENCY.labels(self.service, envelope.type).observe(
-            (utcnow() - envelope.occurred_at).total_seconds()
-        )
+            await self._handle(session, envelope)
+        self._observe([envelope])
         return True
 
-    async def _record(self, session: AsyncSession, envelope: Envelope) -> bool:
+    async def apply_batch(self, raws: list[dict[str, Any]]) -> bool:
+        """Applies several events in one transaction (one inbox insert, one commit): much
+        cheaper per event. False, with nothing applied, when any of them failed; the caller
+        then applies them one by one, so that one bad event does not hold up the others."""
+        try:
+            envelopes = [Envelope.model_validate(raw) for raw in raws]
+            async with self.db.sessionmaker() as session, session.begin():
+                fresh = await self._record(session, envelopes)
+                for envelope in envelopes:
+                    if envelope.id in fresh:
+                        fresh.discard(envelope.id)  # the same event twice in one batch
+                        await self._handle(session, envelope)
+        except Exception as exc:
+            log.info("event_batch_failed", service=self.service, size=len(raws), error=repr(exc))
+            return False
+        self._observe(envelopes)
+        return True
+
+    async def _handle(self, session: AsyncSession, envelope: Envelope) -> None:
+        spec = CATALOG.get(envelope.type)
+        handlers = self.handlers.for_type(envelope.type)
+        if not handlers or spec is None:
+            return
+        event = Event(envelope, spec.model.model_validate(envelope.data))
+        try:
+            for handler in handlers:
+                await handler(session, event)
+        except Exception:
+            HANDLER_FAILURES.labels(self.service, envelope.type).inc()
+            raise
+
+    def _observe(self, envelopes: list[Envelope]) -> None:
+        now = utcnow()
+        for envelope in envelopes:
+            DELIVERY_LATENCY.labels(self.service, envelope.type).observe(
+                (now - envelope.occurred_at).total_seconds()
+            )
+
+    async def _record(self, session: AsyncSession, envelopes: list[Envelope]) -> set[UUID]:
+        """Records the events in the inbox; returns the ids that were not there before."""
         inbox = self.tables.inbox
-        values = {"event_id": envelope.id, "type": envelope.type, "processed_at": utcnow()}
+        now = utcnow()
+        rows = [{"event_id": e.id, "type": e.type, "processed_at": now} for e in envelopes]
         dialect_insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
         result = await session.execute(
-            dialect_insert(inbox).values(values).on_conflict_do_nothing(index_elements=["event_id"])
+            dialect_insert(inbox)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(inbox.c.event_id)
         )
-        return result.rowcount == 1
+        return set(result.scalars())
 
     async def dead_letter(self, raw: dict[str, Any], *, error: str, attempts: int) -> None:
         table = self.tables.dead_letters

@@ -68,6 +68,7 @@ def _entry_key(entry_id: bytes | str) -> tuple[int, int]:
 
 
 Apply = Callable[[dict[str, Any]], Awaitable[Any]]
+ApplyBatch = Callable[[list[dict[str, Any]]], Awaitable[bool]]
 DeadLetter = Callable[[dict[str, Any], str, int], Awaitable[None]]
 
 
@@ -83,15 +84,17 @@ class StreamConsumer:
         producers: frozenset[str],
         apply: Apply,
         dead_letter: DeadLetter,
+        apply_batch: ApplyBatch | None = None,
         max_attempts: int = 5,
         visibility_timeout: float = 30.0,
-        block_ms: int = 1000,
+        block_ms: int = 250,
         batch: int = 100,
     ) -> None:
         self.redis = redis
         self.group = group
         self.streams = [stream_name(prefix, p) for p in sorted(producers)]
         self.apply = apply
+        self.apply_batch = apply_batch
         self.dead_letter = dead_letter
         self.max_attempts = max_attempts
         self.visibility_ms = int(visibility_timeout * 1000)
@@ -134,6 +137,8 @@ class StreamConsumer:
                 await asyncio.sleep(min(0.2 * 2**failures, 10))
 
     async def read_new(self) -> None:
+        # A short block keeps `stop_soon` quick; interrupting the read itself (cancelling it)
+        # is not reliable in the Redis client.
         block = min(self.block_ms, max(self.visibility_ms // 2, 10))
         replies = await self.redis.xreadgroup(
             self.group, self.name, dict.fromkeys(self.streams, ">"), count=self.batch, block=block

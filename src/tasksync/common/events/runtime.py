@@ -72,6 +72,7 @@ class EventRuntime:
                     group=self.service,
                     producers=self.handlers.producers,
                     apply=self.applier.apply,
+                    apply_batch=self._batch_applier(),
                     dead_letter=self._dead_letter,
                     max_attempts=self.settings.event_max_attempts,
                     visibility_timeout=self.settings.event_visibility_timeout,
@@ -89,6 +90,13 @@ class EventRuntime:
                 self.bus.subscribe(self.service, self.handlers.types, deliver)
         self._spawn(self.relay.run(), "relay")
         self._spawn(self._maintain(), "maintenance")
+
+    def _batch_applier(self) -> Any:
+        # Batches need one transaction per read; on SQLite writers queue anyway, so the
+        # per-event path stays (and keeps SQLite free of long write transactions).
+        if self.applier is None or self.db.is_sqlite:
+            return None
+        return self.applier.apply_batch
 
     async def _dead_letter(self, raw: dict[str, Any], error: str, attempts: int) -> None:
         assert self.applier is not None
