@@ -46,6 +46,9 @@ class Transport:
         return None
 
 
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
 class ReplicaSet:
     """The replicas of one service: requests go round-robin, and a replica that refused a
     connection is skipped for a few seconds (unless every replica did)."""
@@ -87,6 +90,10 @@ class HttpTransport(Transport):
                 return await self._send_to(base_url + target, method, headers, body)
             except aiohttp.ClientConnectorError:
                 self.replicas.failed(base_url)  # never reached it: safe to try the next one
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                if method not in IDEMPOTENT:
+                    raise  # it may have been applied: do not send it twice
+                self.replicas.failed(base_url)  # a pooled connection to a replica that died
         return await self._send_to(last + target, method, headers, body)
 
     async def _send_to(
@@ -194,7 +201,8 @@ class ServiceDirectory:
         self, settings: ServiceLinkSettings, apps: Mapping[str, ASGIApp] | None = None
     ) -> None:
         self.settings = settings
-        self.apps = dict(apps or {})
+        # Kept by reference: the embedded stack fills it after building the services.
+        self.apps = apps if apps is not None else {}
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, ServiceClient] = {}
         self._replicas: dict[str, ReplicaSet] = {}

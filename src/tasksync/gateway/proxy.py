@@ -8,7 +8,7 @@ from multidict import CIMultiDict
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from tasksync.common.client import ReplicaSet
+from tasksync.common.client import IDEMPOTENT, ReplicaSet
 from tasksync.common.errors import GatewayTimeout, ServiceUnavailable
 
 log = structlog.get_logger("tasksync.gateway.proxy")
@@ -88,18 +88,22 @@ async def forward(
                 service,
             )
             return
-        except aiohttp.ClientConnectorError:
-            replicas.failed(base_url)  # never reached it, the body is untouched: try another
+        except _Unreached:
+            replicas.failed(base_url)  # try the next replica
     try:
         await _send_to(
             URL(last + target, encoded=True), scope, send, headers, body, session, timeout, service
         )
-    except aiohttp.ClientConnectorError as exc:
+    except _Unreached as exc:
         replicas.failed(last)
-        log.warning("service_unreachable", service=service, error=str(exc))
+        log.warning("service_unreachable", service=service, error=str(exc.__cause__))
         raise ServiceUnavailable(
             f"The {service} service is not reachable; try again shortly."
         ) from exc
+
+
+class _Unreached(Exception):
+    """The request never reached a live replica (or may safely be sent again)."""
 
 
 async def _send_to(
@@ -129,8 +133,19 @@ async def _send_to(
             async for chunk in resp.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-    except aiohttp.ClientConnectorError:
-        raise
+    except aiohttp.ClientConnectorError as exc:
+        raise _Unreached from exc
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+        # A pooled connection to a replica that just died. Safe to send again elsewhere
+        # only when the method is idempotent and the body was not streamed away.
+        if not started and scope["method"] in IDEMPOTENT and not isinstance(body, AsyncIterator):
+            raise _Unreached from exc
+        if started:
+            raise
+        log.warning("service_failed", service=service, error=str(exc))
+        raise ServiceUnavailable(
+            f"The {service} service is not reachable; try again shortly."
+        ) from exc
     except TimeoutError as exc:
         if started:
             raise

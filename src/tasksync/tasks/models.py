@@ -1,9 +1,14 @@
 from datetime import datetime
+from uuid import UUID
 
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tasksync.common.clock import utcnow
 from tasksync.common.db import UTCDateTime, new_metadata
 from tasksync.common.events.tables import add_event_tables
+from tasksync.common.idempotency import add_idempotency_table
+from tasksync.common.ids import uuid7
 
 
 class Base(DeclarativeBase):
@@ -12,3 +17,56 @@ class Base(DeclarativeBase):
 
 
 event_tables = add_event_tables(Base.metadata)
+idempotency_keys = add_idempotency_table(Base.metadata)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("room_id", "number"),
+        Index(None, "room_id", "status"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    room_id: Mapped[UUID]
+    # Per-room number for people (#12), handed out by `RoomCounter`.
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10))
+    # Sorting by priority sorts by this rank (none 0 ... urgent 4), not by name.
+    priority_rank: Mapped[int]
+    deadline: Mapped[datetime | None]
+    assignee_id: Mapped[UUID | None] = mapped_column(index=True)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[float]
+    created_by: Mapped[UUID]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column()
+
+    # Every ORM update checks and bumps the version: a concurrent write cannot be lost.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class RoomCounter(Base):
+    """The next task number of a room: incremented in the creating transaction, so numbers
+    are unique and gap-free even under concurrent creates."""
+
+    __tablename__ = "room_counters"
+
+    room_id: Mapped[UUID] = mapped_column(primary_key=True)
+    next: Mapped[int]
+
+
+class Membership(Base):
+    """Replica of room memberships (from the rooms service's member.* events, and filled on
+    a miss by asking rooms), used to authorize every task route."""
+
+    __tablename__ = "memberships"
+
+    room_id: Mapped[UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(10))

@@ -1,0 +1,154 @@
+"""Idempotent retries of non-idempotent writes: the `Idempotency-Key` request header.
+
+The first successful response to a key is stored with a fingerprint of the request, in the
+same transaction as the write itself; a retry with the same key (from the same user) gets
+that stored response back and changes nothing. Following the IETF draft
+"The Idempotency-Key HTTP Header Field":
+
+- the same key with a different request (another body, or another route) is a 422 problem;
+- a request racing a not-yet-committed first use of its key is a 409 problem (retry it).
+
+A service adds the table to its metadata (then writes a migration):
+
+    idempotency_keys = add_idempotency_table(Base.metadata)
+
+and in the unit of work of the write:
+
+    request = fingerprint("create-task", room_id, body.model_dump(mode="json"))
+    stored = await lookup(session, table, user_id=..., key=..., fingerprint=request)
+    if stored is not None:
+        return stored.body
+    ...  # the write
+    await remember(session, table, user_id=..., key=..., fingerprint=request, status=201,
+                   body=...)
+
+Keys are kept for `RETENTION` (24 hours); `prune` removes older ones.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import orjson
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Uuid,
+    delete,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasksync.common.clock import utcnow
+from tasksync.common.db import UTCDateTime
+from tasksync.common.errors import Conflict, DomainError
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=24)
+
+
+class IdempotencyKeyReused(DomainError):
+    """The key was used before for a different request."""
+
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency key reused"
+
+
+def add_idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("user_id", Uuid, nullable=False),
+        Column("key", String(MAX_KEY_LENGTH), nullable=False),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status", Integer, nullable=False),
+        Column("body", JSON, nullable=False),
+        Column("created_at", UTCDateTime, nullable=False, index=True),
+        PrimaryKeyConstraint("user_id", "key"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status: int
+    body: Any
+
+
+def fingerprint(*parts: Any) -> str:
+    """A digest of what identifies a request: the operation, its target and its body."""
+    raw = orjson.dumps(parts, default=str, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(raw).hexdigest()
+
+
+async def lookup(
+    session: AsyncSession, table: Table, *, user_id: UUID, key: str, fingerprint: str
+) -> StoredResponse | None:
+    """The response first given to `key`, or None when the key is new (or expired)."""
+    row = (
+        await session.execute(
+            select(table.c.fingerprint, table.c.status, table.c.body).where(
+                table.c.user_id == user_id,
+                table.c.key == key,
+                table.c.created_at > utcnow() - RETENTION,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            f"This {HEADER} was already used for a different request; use a new key."
+        )
+    return StoredResponse(status=row.status, body=row.body)
+
+
+async def remember(
+    session: AsyncSession,
+    table: Table,
+    *,
+    user_id: UUID,
+    key: str,
+    fingerprint: str,
+    status: int,
+    body: Any,
+) -> None:
+    """Stores the response to `key` in the caller's transaction. If another request stored
+    the same key first (a concurrent retry), raises Conflict so this one rolls back."""
+    await session.execute(
+        delete(table).where(
+            table.c.user_id == user_id,
+            table.c.key == key,
+            table.c.created_at <= utcnow() - RETENTION,
+        )
+    )
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        dialect_insert(table)
+        .values(
+            user_id=user_id,
+            key=key,
+            fingerprint=fingerprint,
+            status=status,
+            body=body,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"Another request with this {HEADER} was being processed; retry to get its result."
+        )
+
+
+async def prune(session: AsyncSession, table: Table) -> None:
+    """Forgets keys older than the retention period."""
+    await session.execute(delete(table).where(table.c.created_at <= utcnow() - RETENTION))

@@ -1,0 +1,119 @@
+"""Typed dependencies of the tasks routes, defined once."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Header, Query, Request
+from pydantic import AwareDatetime
+
+from tasksync.common.auth import CurrentUser, bearer_scheme
+from tasksync.common.db import DbSession
+from tasksync.common.idempotency import MAX_KEY_LENGTH
+from tasksync.common.pagination import PageParams, page_params
+from tasksync.tasks import service
+from tasksync.tasks.access import Caller, RoomAccess, RoomsDirectory, room_access
+from tasksync.tasks.models import Task
+from tasksync.tasks.queries import ASSIGNEE_PATTERN, NAMED_ASSIGNEES, SORT_PATTERN, Sort, TaskFilter
+from tasksync.tasks.schemas import Priority, Status, StatusIn
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInRoom:
+    """A task the caller can see, with the caller's access to its room."""
+
+    task: Task
+    access: RoomAccess
+
+
+def _rooms(request: Request) -> RoomsDirectory:
+    return RoomsDirectory(request.app.state.services.client("rooms"))
+
+
+Rooms = Annotated[RoomsDirectory, Depends(_rooms)]
+
+
+async def _caller(
+    principal: CurrentUser, token: Annotated[str | None, Depends(bearer_scheme)]
+) -> Caller:
+    assert token is not None  # CurrentUser refused the request otherwise
+    return Caller(id=principal.id, token=token)
+
+
+CurrentCaller = Annotated[Caller, Depends(_caller)]
+
+
+async def _room_access(
+    room_id: UUID, caller: CurrentCaller, session: DbSession, rooms: Rooms
+) -> RoomAccess:
+    return await room_access(session, rooms, room_id=room_id, caller=caller)
+
+
+async def _task(
+    task_id: UUID, caller: CurrentCaller, session: DbSession, rooms: Rooms
+) -> TaskInRoom:
+    task, access = await service.task_access(session, rooms, task_id=task_id, caller=caller)
+    return TaskInRoom(task=task, access=access)
+
+
+def _filters(
+    status: Annotated[list[StatusIn] | None, Query(description="repeat for several")] = None,
+    assignee: Annotated[
+        str | None, Query(pattern=ASSIGNEE_PATTERN, description="`me`, `none`, `any` or a user id")
+    ] = None,
+    label: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    priority: Annotated[list[Priority] | None, Query(description="repeat for several")] = None,
+    due_before: Annotated[AwareDatetime | None, Query()] = None,
+    due_after: Annotated[AwareDatetime | None, Query()] = None,
+    overdue: Annotated[bool | None, Query()] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> TaskFilter:
+    return TaskFilter(
+        statuses=tuple(status or ()),
+        assignee=assignee if assignee is None or assignee in NAMED_ASSIGNEES else UUID(assignee),
+        label=label,
+        priorities=tuple(priority or ()),
+        due_before=due_before,
+        due_after=due_after,
+        overdue=overdue,
+        q=q,
+    )
+
+
+def _my_filters(filters: Annotated[TaskFilter, Depends(_filters)]) -> TaskFilter:
+    """The caller's tasks: assigned to them and not completed, unless asked otherwise."""
+    if not filters.statuses:
+        filters = replace(filters, statuses=(Status.pending, Status.in_progress))
+    if filters.assignee is None:
+        filters = replace(filters, assignee="me")
+    return filters
+
+
+def _sort(default: str) -> Callable[[str], Sort]:
+    def parse(
+        sort: Annotated[
+            str,
+            Query(
+                pattern=SORT_PATTERN,
+                description="position, number, priority, created_at, updated_at or deadline; "
+                "`-field` for descending",
+            ),
+        ] = default,
+    ) -> Sort:
+        return Sort.parse(sort)
+
+    return parse
+
+
+RoomReader = Annotated[RoomAccess, Depends(_room_access)]
+TaskDep = Annotated[TaskInRoom, Depends(_task)]
+Filters = Annotated[TaskFilter, Depends(_filters)]
+MyFilters = Annotated[TaskFilter, Depends(_my_filters)]
+RoomSort = Annotated[Sort, Depends(_sort("number"))]
+MySort = Annotated[Sort, Depends(_sort("deadline"))]
+Paging = Annotated[PageParams, Depends(page_params)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH)
+]

@@ -1,0 +1,204 @@
+"""Task lists: filters, sorts and keyset pagination, written once for every list.
+
+A page is ordered by the sort key then the task id (the tie-breaker), and the cursor holds
+both, so walking pages stays correct while tasks are added or removed between them. Keys that
+may be NULL (deadline) are sorted as `(deadline IS NULL, deadline, id)`: tasks without a
+deadline come last in ascending order and first in descending order, on every database.
+"""
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, Text, and_, case, cast, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from tasksync.common.clock import utcnow
+from tasksync.common.errors import BadRequest
+from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
+from tasksync.tasks.models import Membership, Task
+from tasksync.tasks.schemas import Priority, Status
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+NAMED_ASSIGNEES = ("me", "none", "any")
+_UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+ASSIGNEE_PATTERN = rf"^(me|none|any|{_UUID})$"
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a list keeps. `assignee` is "me", "none", a user id, or "any" / None for anyone."""
+
+    statuses: Sequence[Status] = ()
+    assignee: str | UUID | None = None
+    label: str | None = None
+    priorities: Sequence[Priority] = ()
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+    def conditions(self, user_id: UUID) -> list[ColumnElement[bool]]:
+        now = utcnow()
+        where: list[ColumnElement[bool]] = []
+        if self.statuses:
+            where.append(Task.status.in_([s.value for s in self.statuses]))
+        if self.assignee == "me":
+            where.append(Task.assignee_id == user_id)
+        elif self.assignee == "none":
+            where.append(Task.assignee_id.is_(None))
+        elif isinstance(self.assignee, UUID):
+            where.append(Task.assignee_id == self.assignee)
+        if self.label:
+            # Labels cannot hold quotes or commas, so `"label"` in the stored JSON list
+            # matches exactly one element; compared ignoring case.
+            pattern = f"%{escape_like(json.dumps(self.label.lower()))}%"
+            where.append(func.lower(cast(Task.labels, Text)).like(pattern, escape="\\"))
+        if self.priorities:
+            where.append(Task.priority.in_([p.value for p in self.priorities]))
+        if self.due_before is not None:
+            where.append(Task.deadline < self.due_before)
+        if self.due_after is not None:
+            where.append(Task.deadline >= self.due_after)
+        if self.overdue is not None:
+            late = and_(Task.deadline < now, Task.status != Status.completed.value)
+            where.append(late if self.overdue else not_(late))
+        if self.q:
+            pattern = f"%{escape_like(self.q.lower())}%"
+            where.append(
+                or_(
+                    func.lower(Task.title).like(pattern, escape="\\"),
+                    func.lower(Task.description).like(pattern, escape="\\"),
+                )
+            )
+        return where
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: ColumnElement[Any]
+    value: Callable[[Task], Any]
+    parse: Callable[[Any], Any] = lambda raw: raw
+    nullable: bool = False
+
+
+def _as_datetime(raw: Any) -> datetime | None:
+    return None if raw is None else datetime.fromisoformat(raw)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+_DEADLINE_MISSING = case((Task.deadline.is_(None), 1), else_=0)
+
+SORT_KEYS: dict[str, list[SortKey]] = {
+    "position": [SortKey(Task.position, lambda t: t.position, float)],
+    "number": [SortKey(Task.number, lambda t: t.number, int)],
+    "priority": [SortKey(Task.priority_rank, lambda t: t.priority_rank, int)],
+    "created_at": [SortKey(Task.created_at, lambda t: _iso(t.created_at), _as_datetime)],
+    "updated_at": [SortKey(Task.updated_at, lambda t: _iso(t.updated_at), _as_datetime)],
+    "deadline": [
+        SortKey(_DEADLINE_MISSING, lambda t: int(t.deadline is None), int),
+        SortKey(Task.deadline, lambda t: _iso(t.deadline), _as_datetime, nullable=True),
+    ],
+}
+_TIE_BREAKER = SortKey(Task.id, lambda t: str(t.id), UUID)
+SORT_PATTERN = rf"^-?({'|'.join(SORT_KEYS)})$"
+
+
+@dataclass(frozen=True)
+class Sort:
+    """`field` ascending, or descending when written `-field`."""
+
+    field: str
+    descending: bool = False
+
+    @property
+    def keys(self) -> list[SortKey]:
+        return [*SORT_KEYS[self.field], _TIE_BREAKER]
+
+    @classmethod
+    def parse(cls, text: str) -> "Sort":
+        descending = text.startswith("-")
+        return cls(text.removeprefix("-"), descending)
+
+    @property
+    def token(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
+
+    def order_by(self) -> list[Any]:
+        return [k.expression.desc() if self.descending else k.expression.asc() for k in self.keys]
+
+    def cursor_values(self, task: Task) -> list[Any]:
+        return [self.token, *(k.value(task) for k in self.keys)]
+
+    def after(self, cursor: str) -> ColumnElement[bool]:
+        """Rows strictly after the cursor's row, in this order."""
+        raw = decode_cursor(cursor, len(self.keys) + 1)
+        if raw[0] != self.token:
+            raise BadRequest("The cursor belongs to another sort order; start from the first page.")
+        try:
+            values = [
+                key.parse(v) if v is not None else None
+                for key, v in zip(self.keys, raw[1:], strict=True)
+            ]
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise BadRequest("The cursor is not one this list gave out.") from exc
+        if any(v is None and not k.nullable for k, v in zip(self.keys, values, strict=True)):
+            raise BadRequest("The cursor is not one this list gave out.")
+        condition: ColumnElement[bool] | None = None
+        for key, value in reversed(list(zip(self.keys, values, strict=True))):
+            if value is None:
+                # Only the nullable deadline can be None; the flag before it already put the
+                # row in the all-NULL group, where only the id decides.
+                continue
+            beyond = key.expression < value if self.descending else key.expression > value
+            condition = (
+                beyond
+                if condition is None
+                else or_(beyond, and_(key.expression == value, condition))
+            )
+        assert condition is not None  # the id is never None
+        return condition
+
+
+async def _page(
+    session: AsyncSession, query: Select[tuple[Task]], *, sort: Sort, page: PageParams
+) -> Slice[Task]:
+    if page.cursor:
+        query = query.where(sort.after(page.cursor))
+    query = query.order_by(*sort.order_by()).limit(page.limit + 1)
+    rows = (await session.scalars(query)).all()
+    return keyset_slice(rows, page.limit, sort.cursor_values)
+
+
+async def room_tasks(
+    session: AsyncSession,
+    *,
+    room_id: UUID,
+    user_id: UUID,
+    filters: TaskFilter,
+    sort: Sort,
+    page: PageParams,
+) -> Slice[Task]:
+    """The tasks of one room (the caller's access is checked before)."""
+    query = select(Task).where(Task.room_id == room_id, *filters.conditions(user_id))
+    return await _page(session, query, sort=sort, page=page)
+
+
+async def member_tasks(
+    session: AsyncSession, *, user_id: UUID, filters: TaskFilter, sort: Sort, page: PageParams
+) -> Slice[Task]:
+    """Tasks across every room the user is a member of (as the replica knows it)."""
+    rooms = select(Membership.room_id).where(Membership.user_id == user_id)
+    query = select(Task).where(Task.room_id.in_(rooms), *filters.conditions(user_id))
+    return await _page(session, query, sort=sort, page=page)

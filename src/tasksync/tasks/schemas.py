@@ -1,0 +1,131 @@
+"""Request and response models of the tasks service."""
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+
+class Status(StrEnum):
+    pending = "pending"
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class Priority(StrEnum):
+    none = "none"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Priority)}
+
+MAX_LABELS = 20
+MAX_DESCRIPTION = 20_000
+# Labels are short tags: no quotes, backslashes, commas or control characters, so that a
+# label filter can match inside the stored JSON list on every database.
+LABEL_PATTERN = re.compile(r'^[^"\\,\x00-\x1f\x7f]{1,40}$')
+
+
+def _status_alias(value: Any) -> Any:
+    """`in progress` (as people write it) is accepted for `in_progress`."""
+    return "in_progress" if value == "in progress" else value
+
+
+def _null_is_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _unique(labels: list[str]) -> list[str]:
+    return list(dict.fromkeys(labels))
+
+
+StatusIn = Annotated[Status, BeforeValidator(_status_alias)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=LABEL_PATTERN.pattern),
+    AfterValidator(_not_blank),
+]
+Labels = Annotated[list[Label], Field(max_length=MAX_LABELS), AfterValidator(_unique)]
+# Times are stored and answered in UTC, whatever zone they were sent in.
+Deadline = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
+Position = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskCreate(Input):
+    title: Title
+    description: Description = ""
+    status: StatusIn = Status.pending
+    priority: Priority = Priority.none
+    deadline: Deadline | None = None
+    assignee_id: UUID | None = None
+    labels: Labels = []
+    # Order within a status column; by default a new task goes to the bottom.
+    position: Position | None = None
+
+
+class TaskUpdate(Input):
+    """Only the fields sent change; `null` clears `deadline`, `assignee_id` or `description`."""
+
+    title: Title | None = None
+    description: Annotated[Description, BeforeValidator(_null_is_empty)] = ""
+    status: StatusIn | None = None
+    priority: Priority | None = None
+    deadline: Deadline | None = None
+    assignee_id: UUID | None = None
+    labels: Labels | None = None
+    position: Position | None = None
+
+    @field_validator("title", "status", "priority", "labels", "position")
+    @classmethod
+    def _not_cleared(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class TaskRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    room_id: UUID
+    number: int
+    title: str
+    description: str
+    status: Status
+    priority: Priority
+    deadline: datetime | None
+    assignee_id: UUID | None
+    labels: list[str]
+    position: float
+    created_by: UUID
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    version: int

@@ -1,0 +1,346 @@
+"""Tasks: create, read, change and delete them, and follow the rooms and accounts they
+belong to.
+
+Functions take the session first and never commit: the request (or the event) is the unit
+of work. Authorization is decided with `access.RoomAccess`, built before these run.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from tasksync.common import idempotency
+from tasksync.common.clock import utcnow
+from tasksync.common.concurrency import check_if_match
+from tasksync.common.contracts.tasks import TaskCreated, TaskDeleted, TaskUpdated
+from tasksync.common.errors import Conflict, DomainError, NotFound, PreconditionFailed
+from tasksync.common.events.outbox import publish
+from tasksync.common.pagination import PageParams, Slice
+from tasksync.tasks import queries
+from tasksync.tasks.access import Caller, RoomAccess, RoomsDirectory, role_in_room, room_access
+from tasksync.tasks.models import Membership, RoomCounter, Task, idempotency_keys
+from tasksync.tasks.queries import Sort, TaskFilter
+from tasksync.tasks.schemas import PRIORITY_RANK, Priority, Status, TaskCreate, TaskRead, TaskUpdate
+
+
+class InvalidField(DomainError):
+    """A payload field that is well-formed but unusable (e.g. an assignee outside the room)."""
+
+    status, slug, title = 422, "validation-error", "Invalid request"
+
+
+def _dialect_insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def _next_number(session: AsyncSession, room_id: UUID) -> int:
+    """The room's next task number. The counter row stays locked until the creating
+    transaction ends, so concurrent creates get 1, 2, 3... with no gap and no repeat."""
+    statement = (
+        _dialect_insert(session)(RoomCounter)
+        .values(room_id=room_id, next=1)
+        .on_conflict_do_update(
+            index_elements=[RoomCounter.room_id], set_={"next": RoomCounter.next + 1}
+        )
+        .returning(RoomCounter.next)
+    )
+    return (await session.execute(statement)).scalar_one()
+
+
+async def _check_assignee(
+    session: AsyncSession, rooms: RoomsDirectory, *, access: RoomAccess, assignee_id: UUID | None
+) -> None:
+    if assignee_id is None:
+        return
+    role = await role_in_room(
+        session, rooms, room_id=access.room_id, user_id=assignee_id, token=access.caller.token
+    )
+    if role is None:
+        raise InvalidField("Invalid fields: assignee_id (not a member of this room).")
+
+
+def _set_status(task: Task, status: Status) -> None:
+    if status == Status.completed and task.status != Status.completed:
+        task.completed_at = utcnow()
+    elif status != Status.completed:
+        task.completed_at = None
+    task.status = status.value
+
+
+def _set_priority(task: Task, priority: Priority) -> None:
+    task.priority = priority.value
+    task.priority_rank = PRIORITY_RANK[priority]
+
+
+async def create_task(
+    session: AsyncSession,
+    rooms: RoomsDirectory,
+    *,
+    access: RoomAccess,
+    data: TaskCreate,
+    idempotency_key: str | None = None,
+) -> TaskRead:
+    """Creates a task; with an idempotency key, a repeat returns the first result."""
+    access.require("member", "create tasks")
+    user_id = access.caller.id
+    request_print = idempotency.fingerprint(
+        "create-task", access.room_id, data.model_dump(mode="json")
+    )
+    if idempotency_key is not None:
+        stored = await idempotency.lookup(
+            session,
+            idempotency_keys,
+            user_id=user_id,
+            key=idempotency_key,
+            fingerprint=request_print,
+        )
+        if stored is not None:
+            return TaskRead.model_validate(stored.body)
+    await _check_assignee(session, rooms, access=access, assignee_id=data.assignee_id)
+    number = await _next_number(session, access.room_id)
+    now = utcnow()
+    task = Task(
+        room_id=access.room_id,
+        number=number,
+        title=data.title,
+        description=data.description,
+        deadline=data.deadline,
+        assignee_id=data.assignee_id,
+        labels=list(data.labels),
+        # By default a new task goes to the bottom of its column.
+        position=data.position if data.position is not None else float(number),
+        created_by=user_id,
+        created_at=now,
+        updated_at=now,
+        completed_at=None,
+        status=Status.pending.value,
+    )
+    _set_status(task, data.status)
+    _set_priority(task, data.priority)
+    session.add(task)
+    await session.flush()
+    read = TaskRead.model_validate(task)
+    if idempotency_key is not None:
+        await idempotency.remember(
+            session,
+            idempotency_keys,
+            user_id=user_id,
+            key=idempotency_key,
+            fingerprint=request_print,
+            status=201,
+            body=read.model_dump(mode="json"),
+        )
+    publish(
+        session,
+        TaskCreated(
+            task_id=task.id,
+            room_id=task.room_id,
+            number=task.number,
+            title=task.title,
+            status=task.status,
+            priority=task.priority,
+            assignee_id=task.assignee_id,
+            deadline=task.deadline,
+            created_by=user_id,
+        ),
+        actor_id=user_id,
+        room_id=task.room_id,
+    )
+    return read
+
+
+async def task_access(
+    session: AsyncSession, rooms: RoomsDirectory, *, task_id: UUID, caller: Caller
+) -> tuple[Task, RoomAccess]:
+    """A task and the caller's access to its room: 404 for a task in a room the caller is
+    not in, as for a task that does not exist."""
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise NotFound("No such task.")
+    try:
+        access = await room_access(session, rooms, room_id=task.room_id, caller=caller)
+    except NotFound:
+        raise NotFound("No such task.") from None
+    return task, access
+
+
+async def list_room_tasks(
+    session: AsyncSession, *, access: RoomAccess, filters: TaskFilter, sort: Sort, page: PageParams
+) -> Slice[Task]:
+    return await queries.room_tasks(
+        session,
+        room_id=access.room_id,
+        user_id=access.caller.id,
+        filters=filters,
+        sort=sort,
+        page=page,
+    )
+
+
+async def list_my_tasks(
+    session: AsyncSession, *, caller: Caller, filters: TaskFilter, sort: Sort, page: PageParams
+) -> Slice[Task]:
+    return await queries.member_tasks(
+        session, user_id=caller.id, filters=filters, sort=sort, page=page
+    )
+
+
+def _changed_values(task: Task, changes: TaskUpdate) -> dict[str, Any]:
+    """The fields of `changes` whose value differs from the task's."""
+    current = TaskRead.model_validate(task).model_dump()
+    return {
+        name: value
+        for name, value in changes.model_dump(exclude_unset=True).items()
+        if value != current[name]
+    }
+
+
+async def _flush_checked(session: AsyncSession, *, if_match: str | None) -> None:
+    """Flushes an update; a concurrent write to the same task (the row no longer has the
+    version we read) is 412 when the caller gave If-Match, else 409."""
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        if if_match is not None:
+            raise PreconditionFailed(
+                "The task changed since you read it; read it again and retry."
+            ) from exc
+        raise Conflict("The task was changed by someone else at the same time; retry.") from exc
+
+
+async def update_task(
+    session: AsyncSession,
+    rooms: RoomsDirectory,
+    *,
+    task: Task,
+    access: RoomAccess,
+    changes: TaskUpdate,
+    if_match: str | None = None,
+) -> Task:
+    access.require("member", "edit tasks")
+    check_if_match(if_match, task.version)
+    changed = _changed_values(task, changes)
+    if "assignee_id" in changed:
+        await _check_assignee(session, rooms, access=access, assignee_id=changes.assignee_id)
+    if not changed:
+        return task
+    for name, value in changed.items():
+        if name == "status":
+            _set_status(task, value)
+        elif name == "priority":
+            _set_priority(task, value)
+        else:
+            setattr(task, name, list(value) if name == "labels" else value)
+    if "status" in changed:
+        changed["completed_at"] = task.completed_at
+    task.updated_at = utcnow()
+    await _flush_checked(session, if_match=if_match)
+    publish(
+        session,
+        TaskUpdated(
+            task_id=task.id,
+            room_id=task.room_id,
+            number=task.number,
+            version=task.version,
+            changes=changed,
+        ),
+        actor_id=access.caller.id,
+        room_id=task.room_id,
+    )
+    return task
+
+
+async def delete_task(
+    session: AsyncSession, *, task: Task, access: RoomAccess, if_match: str | None = None
+) -> None:
+    """Anyone but a viewer may delete their own task; someone else's needs admin or owner."""
+    if task.created_by == access.caller.id:
+        access.require("member", "delete tasks")
+    else:
+        access.require("admin", "delete tasks someone else created")
+    check_if_match(if_match, task.version)
+    await session.delete(task)
+    await _flush_checked(session, if_match=if_match)
+    publish(
+        session,
+        TaskDeleted(task_id=task.id, room_id=task.room_id, number=task.number),
+        actor_id=access.caller.id,
+        room_id=task.room_id,
+    )
+
+
+# Cascades, run by the event handlers.
+
+
+async def _unassign(
+    session: AsyncSession, *, user_id: UUID, room_id: UUID | None, actor_id: UUID | None
+) -> None:
+    """Clears the user's assignments (in one room, or everywhere), announcing each."""
+    query = select(Task.id, Task.room_id, Task.number, Task.version).where(
+        Task.assignee_id == user_id
+    )
+    if room_id is not None:
+        query = query.where(Task.room_id == room_id)
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return
+    now = utcnow()
+    await session.execute(
+        update(Task)
+        .where(Task.id.in_([row.id for row in rows]))
+        .values(assignee_id=None, version=Task.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for row in rows:
+        publish(
+            session,
+            TaskUpdated(
+                task_id=row.id,
+                room_id=row.room_id,
+                number=row.number,
+                version=row.version + 1,
+                changes={"assignee_id": None},
+            ),
+            actor_id=actor_id,
+            room_id=row.room_id,
+        )
+
+
+async def forget_room(session: AsyncSession, *, room_id: UUID, actor_id: UUID | None) -> None:
+    """A deleted room takes its tasks with it (task.deleted is announced for each)."""
+    rows = (
+        await session.execute(select(Task.id, Task.number).where(Task.room_id == room_id))
+    ).all()
+    await session.execute(
+        delete(Task).where(Task.room_id == room_id).execution_options(synchronize_session=False)
+    )
+    await session.execute(delete(RoomCounter).where(RoomCounter.room_id == room_id))
+    await session.execute(delete(Membership).where(Membership.room_id == room_id))
+    for row in rows:
+        publish(
+            session,
+            TaskDeleted(task_id=row.id, room_id=room_id, number=row.number),
+            actor_id=actor_id,
+            room_id=room_id,
+        )
+
+
+async def remove_member(
+    session: AsyncSession, *, room_id: UUID, user_id: UUID, actor_id: UUID | None
+) -> None:
+    """A member who left loses access and their assignments in that room."""
+    await session.execute(
+        delete(Membership).where(Membership.room_id == room_id, Membership.user_id == user_id)
+    )
+    await _unassign(session, user_id=user_id, room_id=room_id, actor_id=actor_id)
+
+
+async def forget_user(session: AsyncSession, *, user_id: UUID, actor_id: UUID | None) -> None:
+    """A deleted account is unassigned everywhere and leaves the replica."""
+    await session.execute(delete(Membership).where(Membership.user_id == user_id))
+    await _unassign(session, user_id=user_id, room_id=None, actor_id=actor_id)
