@@ -144,18 +144,36 @@ class StreamConsumer:
             self.group, self.name, dict.fromkeys(self.streams, ">"), count=self.batch, block=block
         )
         for stream, entries in replies or []:
-            for entry_id, fields in entries:
-                await self._process(stream, entry_id, fields)
+            if len(entries) > 1 and await self._batch(entries):
+                done = [entry_id for entry_id, _ in entries]
+            else:
+                done = [
+                    entry_id
+                    for entry_id, fields in entries
+                    if await self._process(stream, entry_id, fields)
+                ]
+            if done:
+                await self.redis.xack(stream, self.group, *done)
+
+    async def _batch(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> bool:
+        """Applies a whole read in one go when the service can; False to go one by one."""
+        if self.apply_batch is None:
+            return False
+        try:
+            envelopes = [orjson.loads(fields[FIELD]) for _, fields in entries]
+        except (KeyError, orjson.JSONDecodeError):
+            return False  # one by one: the unreadable entry is dead-lettered there
+        return await self.apply_batch(envelopes)
 
     async def _process(
         self, stream: bytes | str, entry_id: bytes, fields: dict[bytes, bytes]
-    ) -> None:
+    ) -> bool:
+        """Applies one entry; True when it may be acknowledged."""
         try:
             envelope = orjson.loads(fields[FIELD])
         except (KeyError, orjson.JSONDecodeError):
             await self.dead_letter({"id": None, "type": "unreadable"}, "entry is not an event", 1)
-            await self.redis.xack(stream, self.group, entry_id)
-            return
+            return True
         try:
             await self.apply(envelope)
         except Exception as exc:
@@ -163,9 +181,9 @@ class StreamConsumer:
             log.warning(
                 "event_handler_failed", group=self.group, type=envelope.get("type"), error=repr(exc)
             )
-            return  # stays pending; reclaimed after the visibility timeout
+            return False  # stays pending; reclaimed after the visibility timeout
         self._errors.pop(entry_id, None)
-        await self.redis.xack(stream, self.group, entry_id)
+        return True
 
     async def reclaim(self) -> None:
         """Takes over entries pending too long (failed here, or left by a dead consumer)."""
