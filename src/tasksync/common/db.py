@@ -13,6 +13,7 @@ import asyncpg
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -39,6 +40,13 @@ NAMING_CONVENTION = {
 def new_metadata() -> MetaData:
     """Each service declares its tables on its own metadata, so each migrates alone."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def upsert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that takes `on_conflict_do_nothing/update`, for the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

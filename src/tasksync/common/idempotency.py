@@ -44,12 +44,10 @@ from sqlalchemy import (
     delete,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
-from tasksync.common.db import UTCDateTime
+from tasksync.common.db import UTCDateTime, upsert
 from tasksync.common.errors import Conflict, DomainError
 
 HEADER = "Idempotency-Key"
@@ -130,9 +128,8 @@ async def remember(
             table.c.created_at <= utcnow() - RETENTION,
         )
     )
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        dialect_insert(table)
+        upsert(session, table)
         .values(
             user_id=user_id,
             key=key,

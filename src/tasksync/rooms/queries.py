@@ -5,11 +5,10 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, case, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
+from tasksync.common.db import upsert
 from tasksync.common.errors import BadRequest
 from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
 from tasksync.rooms.models import KnownUser, Membership, Room
@@ -159,11 +158,9 @@ async def known_username(session: AsyncSession, username: str) -> KnownUser | No
 
 async def upsert_known_user(session: AsyncSession, **values: Any) -> None:
     """Inserts or refreshes a replica row; safe against a concurrent writer of the same id."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values.setdefault("username_key", str(values["username"]).lower())
     values["updated_at"] = utcnow()
-    statement = insert(KnownUser).values(values)
+    statement = upsert(session, KnownUser).values(values)
     updates = {key: statement.excluded[key] for key in values if key != "id"}
     await session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updates))
 

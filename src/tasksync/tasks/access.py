@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.client import ServiceClient
+from tasksync.common.db import upsert
 from tasksync.common.errors import Forbidden, NotFound, ServiceUnavailable
 from tasksync.tasks.models import Membership
 
@@ -63,8 +62,7 @@ class RoomsDirectory:
 
 async def store_role(session: AsyncSession, *, room_id: UUID, user_id: UUID, role: str) -> None:
     """Sets a replica row (events are the authority: they overwrite)."""
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(Membership).values(room_id=room_id, user_id=user_id, role=role)
+    statement = upsert(session, Membership).values(room_id=room_id, user_id=user_id, role=role)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[Membership.room_id, Membership.user_id], set_={"role": role}
@@ -74,8 +72,7 @@ async def store_role(session: AsyncSession, *, room_id: UUID, user_id: UUID, rol
 
 async def _remember(session: AsyncSession, *, room_id: UUID, user_id: UUID, role: str) -> None:
     """Keeps what rooms answered on a miss, unless an event wrote the row meanwhile."""
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(Membership).values(room_id=room_id, user_id=user_id, role=role)
+    statement = upsert(session, Membership).values(room_id=room_id, user_id=user_id, role=role)
     await session.execute(statement.on_conflict_do_nothing())
 
 

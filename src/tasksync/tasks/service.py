@@ -9,8 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,6 +16,7 @@ from tasksync.common import idempotency
 from tasksync.common.clock import utcnow
 from tasksync.common.concurrency import check_if_match
 from tasksync.common.contracts.tasks import TaskCreated, TaskDeleted, TaskUpdated
+from tasksync.common.db import upsert
 from tasksync.common.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from tasksync.common.events.outbox import publish
 from tasksync.common.pagination import PageParams, Slice
@@ -34,15 +33,11 @@ class InvalidField(DomainError):
     status, slug, title = 422, "validation-error", "Invalid request"
 
 
-def _dialect_insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def _next_number(session: AsyncSession, room_id: UUID) -> int:
     """The room's next task number. The counter row stays locked until the creating
     transaction ends, so concurrent creates get 1, 2, 3... with no gap and no repeat."""
     statement = (
-        _dialect_insert(session)(RoomCounter)
+        upsert(session, RoomCounter)
         .values(room_id=room_id, next=1)
         .on_conflict_do_update(
             index_elements=[RoomCounter.room_id], set_={"next": RoomCounter.next + 1}

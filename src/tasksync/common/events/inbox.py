@@ -10,12 +10,10 @@ from uuid import UUID
 
 import structlog
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
-from tasksync.common.db import Database
+from tasksync.common.db import Database, upsert
 from tasksync.common.events.catalog import CATALOG, Envelope, Event
 from tasksync.common.events.handlers import EventHandlers
 from tasksync.common.events.metrics import DEAD_LETTERS, DELIVERY_LATENCY, HANDLER_FAILURES
@@ -85,9 +83,8 @@ class EventApplier:
         inbox = self.tables.inbox
         now = utcnow()
         rows = [{"event_id": e.id, "type": e.type, "processed_at": now} for e in envelopes]
-        dialect_insert = pg_insert if self.db.engine.dialect.name == "postgresql" else sqlite_insert
         result = await session.execute(
-            dialect_insert(inbox)
+            upsert(session, inbox)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(inbox.c.event_id)
