@@ -2,13 +2,11 @@
 rooms database (its outbox and replica), and the stack built with tuned settings."""
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select, text
 
 from tasksync import stack
@@ -16,6 +14,7 @@ from tasksync.common.db import Database
 from tasksync.rooms.models import event_tables
 from tests.helpers.builders import Person, signed_up
 from tests.helpers.rooms import create_room, join, set_role
+from tests.helpers.stacks import AppFactory, embedded_factory
 
 ROOMS = "/api/v1/rooms"
 ROLES = ("viewer", "member", "admin", "owner")
@@ -106,27 +105,7 @@ def forget_replica(rooms_db: Database) -> Callable[[], Any]:
     return forget
 
 
-class RunningApp:
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://testserver"
-        )
-
-
-AppFactory = Callable[..., AbstractAsyncContextManager[RunningApp]]
-
-
 @pytest.fixture
 def embedded(settings: dict[str, Any]) -> AppFactory:
     """The embedded stack built with extra settings, e.g. `embedded(join_attempts_per_user=3)`."""
-
-    @asynccontextmanager
-    async def build(**overrides: Any) -> AsyncIterator[RunningApp]:
-        app = stack.build_embedded(**{**settings, **overrides})
-        async with app.router.lifespan_context(app):
-            yield RunningApp(app)
-
-    return build
+    return embedded_factory(settings)

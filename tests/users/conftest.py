@@ -4,8 +4,7 @@ Every response any client of this suite receives is checked for password materia
 fails whichever test happens to see it.
 """
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ from fastapi import FastAPI
 
 from tasksync import stack
 from tasksync.common.db import Database
+from tests.helpers.stacks import AppFactory, RunningApp, embedded_factory
 
 SECRET_MARKERS = ("argon2", "password_hash")
 
@@ -24,13 +24,12 @@ async def _no_password_material(response: httpx.Response) -> None:
         assert marker not in body, f"{response.request.url} leaked {marker!r}: {body}"
 
 
+LEAK_CHECK = {"event_hooks": {"response": [_no_password_material]}}
+
+
 def http_client(app: FastAPI, *, address: str = "127.0.0.1") -> httpx.AsyncClient:
     """A client calling `app` in-process as if from `address`."""
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, client=(address, 40000)),
-        base_url="http://testserver",
-        event_hooks={"response": [_no_password_material]},
-    )
+    return RunningApp(app, **LEAK_CHECK).client(address)
 
 
 @pytest.fixture
@@ -40,30 +39,10 @@ async def client(client: httpx.AsyncClient) -> httpx.AsyncClient:
     return client
 
 
-class RunningApp:
-    """An app whose lifespan is running; hands out clients from any address."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-
-    def client(self, address: str = "127.0.0.1") -> httpx.AsyncClient:
-        return http_client(self.app, address=address)
-
-
-AppFactory = Callable[..., AbstractAsyncContextManager[RunningApp]]
-
-
 @pytest.fixture
 def embedded(settings: dict[str, Any]) -> AppFactory:
     """The embedded stack built with extra settings, e.g. `embedded(access_token_minutes=0)`."""
-
-    @asynccontextmanager
-    async def build(**overrides: Any) -> AsyncIterator[RunningApp]:
-        app = stack.build_embedded(**{**settings, **overrides})
-        async with app.router.lifespan_context(app):
-            yield RunningApp(app)
-
-    return build
+    return embedded_factory(settings, **LEAK_CHECK)
 
 
 @pytest.fixture
@@ -71,7 +50,7 @@ async def users_alone(settings: dict[str, Any]) -> AsyncIterator[RunningApp]:
     """The users service on its own, without the gateway in front."""
     app = stack.build_service("users", **settings)
     async with app.router.lifespan_context(app):
-        yield RunningApp(app)
+        yield RunningApp(app, **LEAK_CHECK)
 
 
 @pytest.fixture
