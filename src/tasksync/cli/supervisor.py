@@ -6,6 +6,7 @@ gracefully on Ctrl+C or SIGTERM.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -94,14 +95,12 @@ async def wait_ready(process: Process, session: aiohttp.ClientSession, timeout: 
     while time.monotonic() < deadline:
         if process.popen is None or process.popen.returncode is not None:
             return False
-        try:
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):  # not listening yet
             async with session.get(
                 f"{process.url}/ready", timeout=aiohttp.ClientTimeout(total=2)
             ) as r:
                 if r.status == 200:
                     return True
-        except (aiohttp.ClientError, TimeoutError):
-            pass
         await asyncio.sleep(0.1)
     return False
 

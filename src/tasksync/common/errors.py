@@ -31,7 +31,7 @@ class DomainError(Exception):
 
 
 class BadRequest(DomainError):
-    pass
+    """A well-formed request that cannot be used (e.g. a cursor from another list)."""
 
 
 class Unauthorized(DomainError):

@@ -2,4 +2,4 @@ from tasksync.common.settings import ServiceSettings
 
 
 class TasksSettings(ServiceSettings):
-    pass
+    """The tasks service needs only the shared settings (database, Redis, events, links)."""
