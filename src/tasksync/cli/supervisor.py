@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from rich.console import Console
@@ -35,7 +35,6 @@ class Process:
     popen: asyncio.subprocess.Process | None = None
     restarts: int = 0
     started_at: float = 0.0
-    stopping: bool = field(default=False)
 
     @property
     def url(self) -> str:
