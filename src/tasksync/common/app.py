@@ -5,11 +5,14 @@ migrations, Redis, token verification, service clients) is set up here, inside t
 so that tests and the embedded stack can build many apps in one process.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync import __version__
 from tasksync.common import migrations
@@ -28,6 +31,7 @@ from tasksync.common.redis_client import open_redis
 from tasksync.common.settings import ServiceSettings
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
+log = structlog.get_logger("tasksync.app")
 JWKS_PATH = "/.well-known/jwks.json"
 
 
@@ -55,10 +59,13 @@ def build_service_app(
     events: EventTables | None = None,
     handlers: EventHandlers | None = None,
     bus: InProcessBus | None = None,
+    housekeeping: Callable[[AsyncSession], Awaitable[None]] | None = None,
     description: str = "",
 ) -> FastAPI:
     """Builds a service app. `events` are its event tables (it publishes); `handlers` are
-    what it does with other services' events; `bus` is the embedded stack's shared bus."""
+    what it does with other services' events; `bus` is the embedded stack's shared bus;
+    `housekeeping` runs in its own transaction at start and then every
+    `housekeeping_interval` seconds (pruning expired rows and the like)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,9 +98,12 @@ def build_service_app(
                 )
                 await runtime.start()
             app.state.events = runtime
+            chores = asyncio.create_task(_every(settings.housekeeping_interval, db, housekeeping))
             try:
                 yield
             finally:
+                chores.cancel()
+                await asyncio.gather(chores, return_exceptions=True)
                 if runtime is not None:
                     await runtime.stop()
         finally:
@@ -120,6 +130,18 @@ def build_service_app(
         _summaries_from_docstrings(router)
         app.include_router(router)
     return app
+
+
+async def _every(
+    interval: float, db: Database, chore: Callable[[AsyncSession], Awaitable[None]] | None
+) -> None:
+    while chore is not None:
+        try:
+            async with db.sessionmaker.begin() as session:
+                await chore(session)
+        except Exception as exc:
+            log.warning("housekeeping_failed", error=str(exc))
+        await asyncio.sleep(interval)
 
 
 def _summaries_from_docstrings(router: APIRouter) -> None:

@@ -84,3 +84,4 @@ class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings):
     """The shared base of every data-owning service."""
 
     jwks_refresh_cooldown: float = 1.0
+    housekeeping_interval: float = 3600.0

@@ -1,11 +1,13 @@
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasksync.common import idempotency
 from tasksync.common.app import build_service_app
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.events.local import InProcessBus
 from tasksync.tasks.api import router
 from tasksync.tasks.events import handlers
-from tasksync.tasks.models import event_tables
+from tasksync.tasks.models import event_tables, idempotency_keys
 from tasksync.tasks.settings import TasksSettings
 
 Settings = TasksSettings
@@ -27,4 +29,9 @@ def create_app(
         events=event_tables,
         handlers=handlers if handlers.types else None,
         bus=bus,
+        housekeeping=_forget_expired_idempotency_keys,
     )
+
+
+async def _forget_expired_idempotency_keys(session: AsyncSession) -> None:
+    await idempotency.prune(session, idempotency_keys)
