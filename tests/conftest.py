@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from tasksync import stack
 from tasksync.common import migrations
-from tasksync.common.db import Database
+from tasksync.common.db import Database, drop_database
 from tests.helpers.database import wipe
 
 POSTGRES_URL = os.environ.get(
@@ -95,7 +95,10 @@ async def backend_settings(
             await migrations.upgrade(db, f"tasksync.{name}")
         finally:
             await db.close()
-    return overrides
+    yield overrides
+    if "postgres_url" in overrides:  # each run has its own databases (and the probe's): drop them
+        for name in [*stack.SERVICES, "probe"]:
+            await drop_database(stack.settings_for("users", **overrides).database_url(name))
 
 
 @pytest.fixture
