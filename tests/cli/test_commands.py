@@ -45,3 +45,10 @@ def test_serve_an_unknown_service_fails_with_the_choices() -> None:
     result = runner.invoke(app, ["serve", "nope"])
     assert result.exit_code == 1
     assert "gateway, users" in result.output
+
+
+@pytest.mark.parametrize("replicas", ["nope=2", "tasks=0", "tasks", "tasks=two"])
+def test_bad_replica_counts_are_refused_before_anything_starts(replicas: str) -> None:
+    result = runner.invoke(app, ["up", "--distributed", "--replicas", replicas])
+    assert result.exit_code == 1
+    assert "SERVICE=N" in result.output
