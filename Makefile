@@ -19,6 +19,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@sh scripts/ensure-wrk.sh
+	@touch $@
+
 install: $(VENV)/.installed ## Create .venv and install TaskSync
 dev: $(VENV)/.installed-test ## Install TaskSync with the test and lint tools
 
@@ -27,6 +32,12 @@ up: $(VENV)/.installed ## Run the embedded stack on http://127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-test ## Run every test suite (SQLite, PostgreSQL and Redis when they answer)
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: $(VENV)/.installed-bench ## Benchmark on PostgreSQL and SQLite; rewrites docs/performance.md
+	$(BIN)/python -m bench.run
+
+bench-quick: $(VENV)/.installed-bench ## A shorter benchmark while developing (under 2 minutes)
+	$(BIN)/python -m bench.run --quick
 
 lint: $(VENV)/.installed-test ## Check style and lint with ruff
 	$(BIN)/ruff check src tests bench
@@ -39,4 +50,4 @@ format: $(VENV)/.installed-test ## Rewrite the code in the house style
 clean: ## Remove the virtual environment, caches and local data
 	rm -rf $(VENV) .pytest_cache .ruff_cache data
 
-.PHONY: help install dev up test lint format clean
+.PHONY: help install dev up test bench bench-quick lint format clean

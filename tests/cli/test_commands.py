@@ -52,3 +52,14 @@ def test_bad_replica_counts_are_refused_before_anything_starts(replicas: str) ->
     result = runner.invoke(app, ["up", "--distributed", "--replicas", replicas])
     assert result.exit_code == 1
     assert "SERVICE=N" in result.output
+
+
+def test_distributed_ports_follow_the_gateway_port() -> None:
+    from tasksync.cli.supervisor import plan
+
+    assert plan({"tasks": 2}, 9000) == {
+        "users": [9001],
+        "rooms": [9002],
+        "tasks": [9003, 9103],
+        "gateway": [9000],
+    }

@@ -59,8 +59,13 @@ class Process:
 
 
 def plan(replicas: dict[str, int], gateway_port: int) -> dict[str, list[int]]:
+    """Each service keeps its usual distance from the gateway's port (users +1, ...)."""
+    shift = gateway_port - SERVICE_PORTS["gateway"]
     ports = {
-        name: [SERVICE_PORTS[name] + n * REPLICA_PORT_STEP for n in range(replicas.get(name, 1))]
+        name: [
+            SERVICE_PORTS[name] + shift + n * REPLICA_PORT_STEP
+            for n in range(replicas.get(name, 1))
+        ]
         for name in stack.SERVICES
     }
     ports["gateway"] = [gateway_port]

@@ -1,0 +1,209 @@
+"""Turns one `bench.run` result into the generated sections of docs/performance.md."""
+
+from bench.report import replace_section, table
+
+TARGET_GET_SHARE = 50
+TARGET_LIST_SHARE = 40
+TARGET_LIST_P99_MS = 50
+TARGET_GATEWAY_P50_MS = 1
+TARGET_SERVICE_RSS_MB = 80
+TARGET_EMBEDDED_RSS_MB = 200
+TARGET_EMBEDDED_READY_S = 3
+
+
+def _share(value: float, of: float) -> str:
+    return f"{100 * value / of:.0f} %" if of else "-"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _machine(results: dict) -> list[str]:
+    m = results["machine"]
+    mode = "quick mode (`make bench-quick`)" if results["quick"] else "`make bench`"
+    return [
+        f"Measured {results['when']} by {mode}: {results['seconds_per_run']} s per run, load "
+        f"from wrk {m['wrk']} (one thread) on the same machine.",
+        "",
+        f"- {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['os']}",
+        f"- Python {m['python']}, PostgreSQL {m['postgresql']}, Redis {m['redis']}",
+    ]
+
+
+def _scenarios(results: dict) -> list[str]:
+    scenarios = results["distributed"]["scenarios"]
+    rows = []
+    for key, entry in scenarios.items():
+        compare = scenarios.get(_compare_key(key), {}).get("baseline")
+        for n, f in entry["gateway"].items():
+            base = compare.get(n) if compare else None
+            direct = entry.get("direct", {}).get(n)
+            rows.append(
+                [
+                    entry["title"],
+                    n,
+                    f"{f['rps']:.0f}",
+                    _ms(f["p50_ms"]),
+                    _ms(f["p95_ms"]),
+                    _ms(f["p99_ms"]),
+                    f["errors"],
+                    f"{direct['rps']:.0f} / {_ms(direct['p50_ms'])}" if direct else "",
+                    f"{base['rps']:.0f} / {_ms(base['p50_ms'])}" if base else "",
+                    _share(f["rps"], base["rps"]) if base else "",
+                ]
+            )
+    header = [
+        "scenario",
+        "conns",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "errors",
+        "direct req/s / p50",
+        "baseline req/s / p50",
+        "of baseline",
+    ]
+    return [
+        "Distributed mode on PostgreSQL, one process per service, through the gateway. "
+        "*direct* is the same request sent straight to the tasks service; *baseline* is "
+        "`bench/baseline.py` (FastAPI + uvicorn + raw asyncpg, one process, no auth) serving "
+        "the same query. Writes, sign-in and the overview are compared with the baseline's "
+        "get-by-id.",
+        "",
+        *table(header, rows),
+    ]
+
+
+def _compare_key(key: str) -> str:
+    return key if key.startswith(("get-", "list-")) else "get-task"
+
+
+def _targets(results: dict) -> list[str]:
+    d, e = results["distributed"], results["embedded"]
+    s = d["scenarios"]
+    get, lists = s["get-task"], s["list-default"]
+    get_share = 100 * get["gateway"][32]["rps"] / get["baseline"][32]["rps"]
+    list_share = 100 * lists["gateway"][32]["rps"] / lists["baseline"][32]["rps"]
+    list_p99 = lists["gateway"][32]["p99_ms"]
+    added = get["gateway"][1]["p50_ms"] - get["direct"][1]["p50_ms"]
+    services = {k: v for k, v in d["rss_idle_mb"].items() if k != "supervisor"}
+    biggest = max(services, key=services.__getitem__)
+
+    def row(what: str, goal: str, measured: str, met: bool) -> list[str]:
+        return [what, goal, measured, "met" if met else "**missed**"]
+
+    rows = [
+        row(
+            "get one task, req/s at 32 conns",
+            f">= {TARGET_GET_SHARE} % of baseline",
+            f"{get_share:.0f} %",
+            get_share >= TARGET_GET_SHARE,
+        ),
+        row(
+            "list 50 of 100,000, p99 at 32 conns",
+            f"< {TARGET_LIST_P99_MS} ms",
+            f"{list_p99:.1f} ms",
+            list_p99 < TARGET_LIST_P99_MS,
+        ),
+        row(
+            "list 50 of 100,000, req/s at 32 conns",
+            f">= {TARGET_LIST_SHARE} % of baseline",
+            f"{list_share:.0f} %",
+            list_share >= TARGET_LIST_SHARE,
+        ),
+        row(
+            "gateway's added p50 at 1 conn (get one)",
+            f"< {TARGET_GATEWAY_P50_MS} ms",
+            f"{added:.2f} ms",
+            added < TARGET_GATEWAY_P50_MS,
+        ),
+        row(
+            "idle RSS per service process",
+            f"< {TARGET_SERVICE_RSS_MB} MB",
+            f"{services[biggest]:.0f} MB ({biggest}, the largest)",
+            services[biggest] < TARGET_SERVICE_RSS_MB,
+        ),
+        row(
+            "idle RSS, embedded stack",
+            f"< {TARGET_EMBEDDED_RSS_MB} MB",
+            f"{e['rss_idle_mb']:.0f} MB",
+            e["rss_idle_mb"] < TARGET_EMBEDDED_RSS_MB,
+        ),
+        row(
+            "embedded stack ready after start",
+            f"< {TARGET_EMBEDDED_READY_S} s",
+            f"{e['ready_seconds']:.2f} s",
+            e["ready_seconds"] < TARGET_EMBEDDED_READY_S,
+        ),
+    ]
+    return [
+        *table(["target", "goal", "measured", ""], rows),
+        "",
+        "The event target (p99 under 100 ms at 1,000 events/s) is in the event backbone "
+        "section below.",
+    ]
+
+
+def _resources(results: dict) -> list[str]:
+    d, e = results["distributed"], results["embedded"]
+    rows = [
+        [name, f"{mb:.0f}", f"{d['rss_after_load_mb'][name]:.0f}"]
+        for name, mb in d["rss_idle_mb"].items()
+    ]
+    rows.append(
+        ["embedded (all in one)", f"{e['rss_idle_mb']:.0f}", f"{e['rss_after_load_mb']:.0f}"]
+    )
+    embedded_reads = [
+        [entry["title"], n, f"{f['rps']:.0f}", _ms(f["p50_ms"]), _ms(f["p99_ms"])]
+        for entry in e["scenarios"].values()
+        for n, f in entry["embedded"].items()
+    ]
+    lines = [
+        *table(["process", "idle RSS MB", "RSS after the load MB"], rows),
+        "",
+        f"- Distributed stack: migrations, then every service ready, in {d['ready_seconds']} s.",
+        f"- Embedded stack: ready {e['ready_seconds']} s after start on existing data; the "
+        f"first start on an empty folder (creating and migrating every database) took "
+        f"{e['first_start_seconds']} s.",
+        f"- Seeding 100,000 tasks: {d['seed_seconds']} s on PostgreSQL, {e['seed_seconds']} s "
+        "on SQLite (process start included).",
+    ]
+    if embedded_reads:
+        lines += [
+            "",
+            "Embedded stack (SQLite, one process) reads of the same 100,000-task room:",
+            "",
+            *table(["scenario", "conns", "req/s", "p50 ms", "p99 ms"], embedded_reads),
+        ]
+    return lines
+
+
+def _profiles(results: dict) -> list[str]:
+    profiled = results["distributed"]["profiles"]
+    if not profiled:
+        return ["(not sampled in quick mode)"]
+    lines = []
+    for key, processes in profiled.items():
+        for process, summary in processes.items():
+            if not summary.get("samples"):
+                continue
+            libraries = ", ".join(f"{k} {v} %" for k, v in summary["self_by_library"].items())
+            ours = ", ".join(
+                f"`{k}` {v} %" for k, v in list(summary["tasksync_inclusive"].items())[:6]
+            )
+            lines += [
+                f"- **{key}, {process}** ({summary['samples']} samples): self time by library: "
+                f"{libraries}.",
+                f"  TaskSync functions, time inside them: {ours}.",
+            ]
+    return lines
+
+
+def write_document(results: dict) -> None:
+    replace_section("machine", _machine(results))
+    replace_section("targets", _targets(results))
+    replace_section("http", _scenarios(results))
+    replace_section("resources", _resources(results))
+    replace_section("profiles", _profiles(results))

@@ -1,0 +1,225 @@
+"""`make bench`: TaskSync's HTTP figures beside a bare FastAPI + asyncpg baseline.
+
+Seeds 100,000 tasks in one room on PostgreSQL, starts the distributed stack (a process per
+service) and the baseline, and drives each scenario with wrk at 1 and 32 connections: through
+the gateway, straight at the tasks service (the gateway's own cost), and on the baseline.
+Then the embedded stack (SQLite): its start time, memory and reads. The full run also samples
+CPU profiles and runs the event benchmark. Everything lands in bench/results/ and the
+generated sections of docs/performance.md.
+
+    .venv/bin/python -m bench.run            # full: about 8 minutes
+    .venv/bin/python -m bench.run --quick    # while developing: under 2 minutes
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import load, profiles, report, stacks
+from bench.scenarios import CURSOR_PAGE, Scenario, cursor_of_page, scenarios, seeded, sign_in
+
+GATEWAY_PORT = 18000
+BASELINE_PORT = 18010
+EMBEDDED_PORT = 18020
+CONNECTIONS = (1, 32)
+SEED = ["--users", "20", "--rooms", "1", "--tasks", "100000"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+
+    @property
+    def seconds(self) -> int:
+        return 2 if self.quick else 5
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def seed(env: dict[str, str], *extra: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "tasksync", "seed", *SEED, *extra],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return round(time.perf_counter() - started, 1)
+
+
+def measure(url: str, scenario_requests: list[load.Request], plan: Plan) -> dict[int, dict]:
+    load.run(url, scenario_requests, connections=32, seconds=1)
+    return {
+        n: load.run(url, scenario_requests, connections=n, seconds=plan.seconds).as_dict()
+        for n in CONNECTIONS
+    }
+
+
+def _line(label: str, figures: dict[int, dict]) -> str:
+    cells = [
+        f"{n}: {f['rps']:.0f}/s p50 {f['p50_ms']:.1f} p99 {f['p99_ms']:.1f} ms"
+        + (f" ({f['errors']} errors)" if f["errors"] else "")
+        for n, f in figures.items()
+    ]
+    return f"  {label:<24} " + " | ".join(cells)
+
+
+def run_distributed(plan: Plan, logs: Path) -> dict:
+    stacks.drop_bench_databases()
+    say("Seeding 100,000 tasks on PostgreSQL...")
+    seeded_in = seed(stacks.distributed_env())
+    say(f"  seeded in {seeded_in}s")
+    stack = stacks.start_distributed(GATEWAY_PORT, logs)
+    baseline = stacks.start_baseline(BASELINE_PORT, logs)
+    try:
+        time.sleep(2)  # let start-up work settle before reading memory
+        idle = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
+        say(f"  distributed stack ready in {stack.started_in:.1f}s; idle RSS MB {idle}")
+        data = seeded()
+        tokens = sign_in(stack.url, data.usernames)
+        room_path = f"/rooms/{data.room_id}/tasks"
+        found = scenarios(
+            data,
+            tokens,
+            page_cursor=cursor_of_page(stack.url, f"/api/v1{room_path}", tokens[0], CURSOR_PAGE),
+            baseline_cursor=cursor_of_page(baseline.url, room_path, None, CURSOR_PAGE),
+        )
+        tasks_url = f"http://127.0.0.1:{GATEWAY_PORT + 3}"
+        figures: dict[str, dict] = {}
+        for scenario in found:
+            entry = figures[scenario.key] = {"title": scenario.title}
+            entry["gateway"] = measure(stack.url, scenario.requests, plan)
+            say(_line(f"{scenario.key} gateway", entry["gateway"]))
+            if scenario.direct:
+                entry["direct"] = measure(tasks_url, scenario.requests, plan)
+                say(_line(f"{scenario.key} direct", entry["direct"]))
+            if scenario.baseline:
+                entry["baseline"] = measure(baseline.url, scenario.baseline, plan)
+                say(_line(f"{scenario.key} baseline", entry["baseline"]))
+        loaded = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
+        profiled = {} if plan.quick else profile(stack, found, logs)
+    finally:
+        stack.stop()
+        baseline.stop()
+        stacks.drop_bench_databases()
+    return {
+        "seed_seconds": seeded_in,
+        "ready_seconds": round(stack.started_in, 2),
+        "rss_idle_mb": idle,
+        "rss_after_load_mb": loaded,
+        "scenarios": figures,
+        "profiles": profiled,
+    }
+
+
+def profile(stack: stacks.Running, found: list[Scenario], logs: Path) -> dict:
+    """CPU profiles of the gateway and the tasks service under 32 connections."""
+    profiled = {}
+    for key in ("get-task", "list-default"):
+        scenario = next(s for s in found if s.key == key)
+        say(f"  profiling {key}...")
+        pids = {name: stack.pids[name] for name in ("gateway", "tasks")}
+        sampling = profiles.start(pids, 6, logs / f"profile-{key}")
+        time.sleep(1.5)  # py-spy attaches
+        load.run(stack.url, scenario.requests, connections=32, seconds=6)
+        profiled[key] = profiles.finish(sampling, logs / f"profile-{key}")
+    return profiled
+
+
+def run_embedded(plan: Plan, logs: Path) -> dict:
+    with tempfile.TemporaryDirectory(prefix="tasksync-bench-") as folder:
+        empty = Path(folder) / "empty"
+        first = stacks.start_embedded(EMBEDDED_PORT, empty, logs)
+        first.stop()
+        data_dir = Path(folder) / "data"
+        say("Seeding 100,000 tasks on SQLite...")
+        seeded_in = seed(stacks.clean_env(), "--data-dir", str(data_dir))
+        say(f"  seeded in {seeded_in}s")
+        stack = stacks.start_embedded(EMBEDDED_PORT, data_dir, logs)
+        try:
+            time.sleep(2)
+            idle = round(stacks.rss_mb(stack.popen.pid), 1)
+            say(
+                f"  embedded ready in {stack.started_in:.2f}s "
+                f"(first start {first.started_in:.2f}s); idle RSS {idle} MB"
+            )
+            figures = {}
+            if not plan.quick:
+                data = _sqlite_seeded(data_dir)
+                tokens = sign_in(stack.url, data.usernames)
+                found = scenarios(data, tokens, page_cursor="", baseline_cursor="")
+                for scenario in (s for s in found if s.key in ("get-task", "list-default")):
+                    figures[scenario.key] = {"title": scenario.title}
+                    figures[scenario.key]["embedded"] = measure(stack.url, scenario.requests, plan)
+                    say(_line(f"{scenario.key} embedded", figures[scenario.key]["embedded"]))
+            loaded = round(stacks.rss_mb(stack.popen.pid), 1)
+        finally:
+            stack.stop()
+    return {
+        "seed_seconds": seeded_in,
+        "first_start_seconds": round(first.started_in, 2),
+        "ready_seconds": round(stack.started_in, 2),
+        "rss_idle_mb": idle,
+        "rss_after_load_mb": loaded,
+        "scenarios": figures,
+    }
+
+
+def _sqlite_seeded(data_dir: Path):  # type: ignore[no-untyped-def]
+    import sqlite3
+    from uuid import UUID
+
+    from bench.scenarios import Seeded
+
+    tasks = sqlite3.connect(data_dir / "tasks.db")
+    users = sqlite3.connect(data_dir / "users.db")
+    room = tasks.execute("SELECT room_id FROM room_counters ORDER BY next DESC").fetchone()[0]
+    members = [
+        row[0]
+        for row in tasks.execute(
+            "SELECT user_id FROM memberships WHERE room_id = ? "
+            "ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, user_id",
+            (room,),
+        )
+    ]
+    names = dict(users.execute("SELECT id, username FROM users"))
+    ids = [UUID(r[0]) for r in tasks.execute("SELECT id FROM tasks ORDER BY random() LIMIT 1000")]
+    return Seeded(room_id=UUID(room), usernames=[names[m] for m in members], task_ids=ids)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="shorter runs, no profiles/events")
+    plan = Plan(quick=parser.parse_args().quick)
+    when = report.stamp()
+    logs = report.RESULTS / f"logs-{when}"
+    logs.mkdir(parents=True, exist_ok=True)
+    machine = report.machine()
+    say(f"Machine: {machine}")
+    results = {
+        "when": when,
+        "quick": plan.quick,
+        "seconds_per_run": plan.seconds,
+        "machine": machine,
+        "distributed": run_distributed(plan, logs),
+        "embedded": run_embedded(plan, logs),
+    }
+    path = report.save_results("http", when, results)
+    from bench.document import write_document
+
+    write_document(results)
+    say(f"Wrote {path.relative_to(report.ROOT)} and docs/performance.md (logs in {logs.name})")
+    if not plan.quick:
+        subprocess.run([sys.executable, "bench/events.py", "--events", "5000"], check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""What the HTTP benchmark asks for: the seeded room, signed-in members, and each scenario's
+requests, for TaskSync and for the baseline."""
+
+import asyncio
+import json
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+import httpx
+
+from bench.load import Request
+from bench.stacks import database_dsn
+from tasksync.cli.seed import PASSWORD
+
+SEARCH_WORD = "budget"
+CURSOR_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """The biggest seeded room, its members (owner first) and a sample of its tasks."""
+
+    room_id: UUID
+    usernames: list[str]
+    task_ids: list[UUID]
+
+
+async def _seeded(sample: int) -> Seeded:
+    tasks = await asyncpg.connect(database_dsn("tasks"))
+    users = await asyncpg.connect(database_dsn("users"))
+    try:
+        room_id = await tasks.fetchval("SELECT room_id FROM room_counters ORDER BY next DESC")
+        members = await tasks.fetch(
+            "SELECT user_id FROM memberships WHERE room_id = $1 "
+            "ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, user_id",
+            room_id,
+        )
+        names = dict(await users.fetch("SELECT id, username FROM users"))
+        task_ids = await tasks.fetch(
+            "SELECT id FROM tasks WHERE room_id = $1 ORDER BY random() LIMIT $2", room_id, sample
+        )
+    finally:
+        await tasks.close()
+        await users.close()
+    return Seeded(
+        room_id=room_id,
+        usernames=[names[m["user_id"]] for m in members],
+        task_ids=[row["id"] for row in task_ids],
+    )
+
+
+def seeded(sample: int = 1000) -> Seeded:
+    return asyncio.run(_seeded(sample))
+
+
+def sign_in(base_url: str, usernames: list[str]) -> list[str]:
+    """Access tokens for each of `usernames`, in order."""
+    tokens = []
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        for name in usernames:
+            response = http.post(
+                "/api/v1/auth/login", json={"username": name, "password": PASSWORD}
+            )
+            response.raise_for_status()
+            tokens.append(response.json()["access_token"])
+    return tokens
+
+
+def cursor_of_page(base_url: str, path: str, token: str | None, page: int) -> str:
+    """The cursor that opens page `page` (1-based) of a 50-task list, by walking to it."""
+    cursor = None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+        for _ in range(page - 1):
+            params = {"limit": 50} | ({"cursor": cursor} if cursor else {})
+            response = http.get(path, params=params)
+            response.raise_for_status()
+            cursor = response.json()["next_cursor"]
+    assert cursor is not None
+    return cursor
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    requests: list[Request]
+    # The same work on the baseline app, and the baseline scenario this one is compared with.
+    baseline: list[Request] | None = None
+    compare_with: str | None = None
+    # Also measured straight at the tasks service (no gateway).
+    direct: bool = False
+
+
+def _list(room: UUID, query: str) -> str:
+    return f"/rooms/{room}/tasks?limit=50{query}"
+
+
+def scenarios(
+    seed: Seeded, tokens: list[str], *, page_cursor: str, baseline_cursor: str
+) -> list[Scenario]:
+    owner = tokens[0]
+    room = seed.room_id
+    api = "/api/v1"
+    lists = {
+        "list-default": ("list 50, default sort", ""),
+        "list-status": ("list 50, status filter", "&status=in_progress"),
+        "list-deadline": ("list 50, deadline sort", "&sort=deadline"),
+        "list-search": (f"list 50, text search ({SEARCH_WORD!r})", f"&q={SEARCH_WORD}"),
+        "list-page20": (f"list 50, page {CURSOR_PAGE} by cursor", f"&cursor={page_cursor}"),
+    }
+    found = [
+        Scenario(
+            "get-task",
+            "get one task",
+            [Request("GET", f"{api}/tasks/{t}", owner) for t in seed.task_ids],
+            baseline=[Request("GET", f"/tasks/{t}") for t in seed.task_ids],
+            compare_with="get-task",
+            direct=True,
+        )
+    ]
+    for key, (title, query) in lists.items():
+        baseline_query = f"&cursor={baseline_cursor}" if key == "list-page20" else query
+        found.append(
+            Scenario(
+                key,
+                title,
+                [Request("GET", api + _list(room, query), owner)],
+                baseline=[Request("GET", _list(room, baseline_query))],
+                compare_with=key,
+                direct=key == "list-default",
+            )
+        )
+    statuses = ("in_progress", "completed", "pending")
+    found += [
+        Scenario(
+            "create-task",
+            "create a task",
+            [
+                Request(
+                    "POST",
+                    f"{api}/rooms/{room}/tasks",
+                    owner,
+                    json.dumps({"title": f"Benchmark task {n}", "labels": ["bench"]}),
+                )
+                for n in range(100)
+            ],
+            compare_with="get-task",
+        ),
+        Scenario(
+            "change-status",
+            "change a status",
+            [
+                Request(
+                    "PATCH",
+                    f"{api}/tasks/{task}",
+                    owner,
+                    json.dumps({"status": statuses[n % len(statuses)]}),
+                )
+                for n, task in enumerate(seed.task_ids)
+            ],
+            compare_with="get-task",
+        ),
+        Scenario(
+            "login",
+            "sign in (argon2id)",
+            [
+                Request(
+                    "POST",
+                    f"{api}/auth/login",
+                    body=json.dumps({"username": name, "password": PASSWORD}),
+                )
+                for name in seed.usernames
+            ],
+            compare_with="get-task",
+        ),
+        Scenario(
+            "overview",
+            "overview (profile, rooms, open tasks)",
+            [Request("GET", f"{api}/overview", token) for token in tokens],
+            compare_with="get-task",
+        ),
+    ]
+    return found

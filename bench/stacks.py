@@ -1,0 +1,155 @@
+"""The processes a benchmark measures: TaskSync distributed and embedded, and the baseline.
+
+Each is started as its own child process with its output in a log file, waited for on its
+health route, and stopped by its PID with SIGTERM.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasksync.common.db import drop_database
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("TASKSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
+PREFIX = "tasksync_bench_http"
+SERVICES = ("users", "rooms", "tasks")
+ZERO = "00000000-0000-0000-0000-000000000000"
+
+
+def database_dsn(service: str) -> str:
+    return f"{POSTGRES.rsplit('/', 1)[0]}/{PREFIX}_{service}"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This machine's environment without any TASKSYNC_ setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKSYNC_")}
+    return env | {"TASKSYNC_LOG_FORMAT": "json"} | extra
+
+
+def distributed_env() -> dict[str, str]:
+    return clean_env(
+        TASKSYNC_POSTGRES_URL=POSTGRES,
+        TASKSYNC_REDIS_URL=REDIS,
+        TASKSYNC_DB_PREFIX=PREFIX,
+        TASKSYNC_REDIS_PREFIX=PREFIX,
+    )
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def wait_http(url: str, *, timeout: float, process: subprocess.Popen[bytes]) -> float:
+    """Polls `url` until it answers 200; returns the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"the process behind {url} exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass  # not listening yet
+        time.sleep(0.02)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
+
+
+@dataclass
+class Running:
+    """A started process (and, for the distributed stack, its service processes)."""
+
+    name: str
+    url: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+    started_in: float
+    pids: dict[str, int] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as sink:
+        return subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
+
+
+def start_distributed(port: int, logs: Path) -> Running:
+    log = logs / "distributed.log"
+    popen = _spawn(
+        [sys.executable, "-m", "tasksync", "up", "--distributed", "--port", str(port)],
+        distributed_env(),
+        log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    while "TaskSync (distributed) is running" not in log.read_text():
+        if popen.poll() is not None or time.monotonic() - started > 120:
+            raise RuntimeError(f"the distributed stack did not start; see {log}")
+        time.sleep(0.05)
+    took = time.monotonic() - started
+    pids = {"supervisor": popen.pid}
+    for line in log.read_text().splitlines():
+        if "ready (pid" in line:
+            pids[line.split()[0]] = int(line.rsplit("pid ", 1)[1].rstrip(")"))
+    return Running("distributed", url, popen, log, took, pids)
+
+
+def start_embedded(port: int, data_dir: Path, logs: Path) -> Running:
+    log = logs / "embedded.log"
+    command = [sys.executable, "-m", "tasksync", "up", "--port", str(port)]
+    popen = _spawn([*command, "--data-dir", str(data_dir)], clean_env(), log)
+    url = f"http://127.0.0.1:{port}"
+    took = wait_http(f"{url}/ready", timeout=60, process=popen)
+    return Running("embedded", url, popen, log, took, {"embedded": popen.pid})
+
+
+def start_baseline(port: int, logs: Path) -> Running:
+    log = logs / "baseline.log"
+    popen = _spawn(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.baseline:app",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        clean_env(TASKSYNC_BASELINE_DSN=database_dsn("tasks")),
+        log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    took = wait_http(f"{url}/rooms/{ZERO}/tasks", timeout=30, process=popen)
+    return Running("baseline", url, popen, log, took, {"baseline": popen.pid})
+
+
+def drop_bench_databases() -> None:
+    server = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    async def drop() -> None:
+        for service in SERVICES:
+            await drop_database(f"{server}/{PREFIX}_{service}")
+
+    asyncio.run(drop())
