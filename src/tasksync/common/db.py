@@ -3,6 +3,9 @@
 A request is one unit of work: `DbSession` opens a session, the route and the service layer
 use it, and it commits once when the route returns (rolls back when it raises). The session
 is closed before the response is sent, so a slow client never holds a connection.
+
+Hot reads take a `ReadConnection` instead: autocommit, so a read is its statements alone,
+without the BEGIN and COMMIT round trips of a transaction.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +19,7 @@ from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -132,6 +136,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         # Set by the event runtime when the service publishes events (see events/outbox.py).
         self.events: Any = None
         self.outbox_lock = 0
@@ -169,3 +174,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    db: Database = request.app.state.db
+    async with db.autocommit.connect() as connection:
+        yield connection
+
+
+ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]

@@ -9,7 +9,9 @@ import sys
 import time
 import uuid
 from contextvars import ContextVar
+from typing import Any
 
+import orjson
 import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,29 +34,53 @@ HTTP_LATENCY = Histogram(
 _configured = False
 
 
+class _NamedBytesLogger(structlog.BytesLogger):
+    """Writes rendered lines straight to stderr, and knows its name for `add_logger_name`."""
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(sys.stderr.buffer)
+        self.name = name or "tasksync"
+
+
+class _NamedPrintLogger(structlog.PrintLogger):
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(sys.stderr)
+        self.name = name or "tasksync"
+
+
+def _orjson_lines(event: Any, **_: Any) -> bytes:
+    return orjson.dumps(event, default=repr)
+
+
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
-    """Sends structlog and stdlib logs to stderr as one JSON object per line."""
+    """Sends TaskSync's and other libraries' logs to stderr as one JSON object per line.
+
+    TaskSync's own lines skip the standard library's logging machinery (records, handlers,
+    formatters) and are filtered by level before any work: an access line per request is
+    then cheap enough to keep at info level (docs/performance.md).
+    """
     global _configured
     if _configured:
         return
     _configured = True
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
-    renderer = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
     shared = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    console = fmt != "json"
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        if console
+        else structlog.processors.JSONRenderer(serializer=_orjson_lines)
+    )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        logger_factory=_NamedPrintLogger if console else _NamedBytesLogger,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
@@ -64,7 +90,9 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
-                renderer,
+                structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+                if console
+                else structlog.processors.JSONRenderer(),
             ],
         )
     )

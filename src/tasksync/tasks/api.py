@@ -1,11 +1,12 @@
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from tasksync.common.concurrency import etag
-from tasksync.common.db import DbSession
+from tasksync.common.db import DbSession, ReadConnection
 from tasksync.common.pagination import Page
-from tasksync.tasks import service
+from tasksync.common.responses import json_response
+from tasksync.tasks import queries, reads, service
 from tasksync.tasks.dependencies import (
     CurrentCaller,
     Filters,
@@ -47,37 +48,60 @@ async def create_task(
     return _with_etag(response, task)
 
 
-@router.get("/rooms/{room_id}/tasks")
+# The reads answer plain rows with orjson; `response_model` still documents their shape.
+
+
+@router.get("/rooms/{room_id}/tasks", response_model=Page[TaskRead])
 async def list_room_tasks(
     room_id: UUID,
-    access: RoomReader,
-    session: DbSession,
+    caller: CurrentCaller,
+    connection: ReadConnection,
+    rooms: Rooms,
     filters: Filters,
     sort: RoomSort,
     paging: Paging,
-) -> Page[TaskRead]:
+    request: Request,
+) -> Response:
     """The tasks of a room, filtered and sorted, one page at a time."""
-    page = await service.list_room_tasks(
-        session, access=access, filters=filters, sort=sort, page=paging
+    page = await reads.room_page(
+        connection,
+        request.app.state.db,
+        rooms,
+        room_id=room_id,
+        caller=caller,
+        filters=filters,
+        sort=sort,
+        page=paging,
     )
-    return Page[TaskRead].model_validate(page, from_attributes=True)
+    return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=Page[TaskRead])
 async def list_my_tasks(
-    caller: CurrentCaller, session: DbSession, filters: MyFilters, sort: MySort, paging: Paging
-) -> Page[TaskRead]:
+    caller: CurrentCaller,
+    connection: ReadConnection,
+    filters: MyFilters,
+    sort: MySort,
+    paging: Paging,
+) -> Response:
     """Your tasks across every room: by default assigned to you and not completed."""
-    page = await service.list_my_tasks(
-        session, caller=caller, filters=filters, sort=sort, page=paging
+    page = await queries.member_tasks(
+        connection, user_id=caller.id, filters=filters, sort=sort, page=paging
     )
-    return Page[TaskRead].model_validate(page, from_attributes=True)
+    return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
-@router.get("/tasks/{task_id}")
-async def get_task(task_id: UUID, found: TaskDep, response: Response) -> TaskRead:
+@router.get("/tasks/{task_id}", response_model=TaskRead)
+async def get_task(
+    task_id: UUID,
+    caller: CurrentCaller,
+    connection: ReadConnection,
+    rooms: Rooms,
+    request: Request,
+) -> Response:
     """One task, with its `ETag`."""
-    return _with_etag(response, TaskRead.model_validate(found.task))
+    task = await reads.task(connection, request.app.state.db, rooms, task_id=task_id, caller=caller)
+    return json_response(task, headers={"ETag": etag(task["version"])})
 
 
 @router.patch("/tasks/{task_id}")

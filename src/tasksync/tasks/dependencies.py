@@ -1,6 +1,10 @@
-"""Typed dependencies of the tasks routes, defined once."""
+"""Typed dependencies of the tasks routes, defined once.
 
-from collections.abc import Callable
+Every dependency is `async def`, even with nothing to await: FastAPI runs a plain function in
+a thread pool, and the hand-off costs more than the function.
+"""
+
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Annotated
 from uuid import UUID
@@ -27,7 +31,7 @@ class TaskInRoom:
     access: RoomAccess
 
 
-def _rooms(request: Request) -> RoomsDirectory:
+async def _rooms(request: Request) -> RoomsDirectory:
     return RoomsDirectory(request.app.state.services.client("rooms"))
 
 
@@ -57,7 +61,7 @@ async def _task(
     return TaskInRoom(task=task, access=access)
 
 
-def _filters(
+async def _filters(
     status: Annotated[list[StatusIn] | None, Query(description="repeat for several")] = None,
     assignee: Annotated[
         str | None, Query(pattern=ASSIGNEE_PATTERN, description="`me`, `none`, `any` or a user id")
@@ -81,7 +85,7 @@ def _filters(
     )
 
 
-def _my_filters(filters: Annotated[TaskFilter, Depends(_filters)]) -> TaskFilter:
+async def _my_filters(filters: Annotated[TaskFilter, Depends(_filters)]) -> TaskFilter:
     """The caller's tasks: assigned to them and not completed, unless asked otherwise."""
     if not filters.statuses:
         filters = replace(filters, statuses=(Status.pending, Status.in_progress))
@@ -90,8 +94,8 @@ def _my_filters(filters: Annotated[TaskFilter, Depends(_filters)]) -> TaskFilter
     return filters
 
 
-def _sort(default: str) -> Callable[[str], Sort]:
-    def parse(
+def _sort(default: str) -> Callable[[str], Awaitable[Sort]]:
+    async def parse(
         sort: Annotated[
             str,
             Query(

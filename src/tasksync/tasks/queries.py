@@ -9,21 +9,25 @@ PostgreSQL answers from the matching index (see the tasks model) instead of sort
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, Text, and_, bindparam, cast, func, not_, or_, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasksync.common.clock import utcnow
 from tasksync.common.errors import BadRequest
 from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
 from tasksync.tasks.models import Membership, Task
-from tasksync.tasks.schemas import Priority, Status
+from tasksync.tasks.schemas import PRIORITY_RANK, Priority, Status, TaskRead
+
+# A list answers rows of exactly the fields of `TaskRead`, read without the ORM.
+TASK_COLUMNS = tuple(Task.__table__.c[name] for name in TaskRead.model_fields)
+TaskRow = dict[str, Any]
 
 
 def escape_like(text: str) -> str:
@@ -87,7 +91,7 @@ class TaskFilter:
 @dataclass(frozen=True)
 class SortKey:
     expression: ColumnElement[Any]
-    value: Callable[[Task], Any]
+    value: Callable[[Mapping[str, Any]], Any]
     parse: Callable[[Any], Any] = lambda raw: raw
     nullable: bool = False
 
@@ -103,17 +107,17 @@ def _iso(value: datetime | None) -> str | None:
 _DEADLINE_MISSING = Task.deadline.is_(None)
 
 SORT_KEYS: dict[str, list[SortKey]] = {
-    "position": [SortKey(Task.position, lambda t: t.position, float)],
-    "number": [SortKey(Task.number, lambda t: t.number, int)],
-    "priority": [SortKey(Task.priority_rank, lambda t: t.priority_rank, int)],
-    "created_at": [SortKey(Task.created_at, lambda t: _iso(t.created_at), _as_datetime)],
-    "updated_at": [SortKey(Task.updated_at, lambda t: _iso(t.updated_at), _as_datetime)],
+    "position": [SortKey(Task.position, lambda t: t["position"], float)],
+    "number": [SortKey(Task.number, lambda t: t["number"], int)],
+    "priority": [SortKey(Task.priority_rank, lambda t: PRIORITY_RANK[t["priority"]], int)],
+    "created_at": [SortKey(Task.created_at, lambda t: _iso(t["created_at"]), _as_datetime)],
+    "updated_at": [SortKey(Task.updated_at, lambda t: _iso(t["updated_at"]), _as_datetime)],
     "deadline": [
-        SortKey(_DEADLINE_MISSING, lambda t: t.deadline is None, bool),
-        SortKey(Task.deadline, lambda t: _iso(t.deadline), _as_datetime, nullable=True),
+        SortKey(_DEADLINE_MISSING, lambda t: t["deadline"] is None, bool),
+        SortKey(Task.deadline, lambda t: _iso(t["deadline"]), _as_datetime, nullable=True),
     ],
 }
-_TIE_BREAKER = SortKey(Task.id, lambda t: str(t.id), UUID)
+_TIE_BREAKER = SortKey(Task.id, lambda t: str(t["id"]), UUID)
 SORT_PATTERN = rf"^-?({'|'.join(SORT_KEYS)})$"
 
 
@@ -140,7 +144,7 @@ class Sort:
     def order_by(self) -> list[Any]:
         return [k.expression.desc() if self.descending else k.expression.asc() for k in self.keys]
 
-    def cursor_values(self, task: Task) -> list[Any]:
+    def cursor_values(self, task: Mapping[str, Any]) -> list[Any]:
         return [self.token, *(k.value(task) for k in self.keys)]
 
     def after(self, cursor: str) -> ColumnElement[bool]:
@@ -166,33 +170,38 @@ class Sort:
 
 
 async def _page(
-    session: AsyncSession, query: Select[tuple[Task]], *, sort: Sort, page: PageParams
-) -> Slice[Task]:
+    connection: AsyncConnection, query: Select[Any], *, sort: Sort, page: PageParams
+) -> Slice[TaskRow]:
     if page.cursor:
         query = query.where(sort.after(page.cursor))
     query = query.order_by(*sort.order_by()).limit(page.limit + 1)
-    rows = (await session.scalars(query)).all()
+    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
     return keyset_slice(rows, page.limit, sort.cursor_values)
 
 
 async def room_tasks(
-    session: AsyncSession,
+    connection: AsyncConnection,
     *,
     room_id: UUID,
     user_id: UUID,
     filters: TaskFilter,
     sort: Sort,
     page: PageParams,
-) -> Slice[Task]:
+) -> Slice[TaskRow]:
     """The tasks of one room (the caller's access is checked before)."""
-    query = select(Task).where(Task.room_id == room_id, *filters.conditions(user_id))
-    return await _page(session, query, sort=sort, page=page)
+    query = select(*TASK_COLUMNS).where(Task.room_id == room_id, *filters.conditions(user_id))
+    return await _page(connection, query, sort=sort, page=page)
 
 
 async def member_tasks(
-    session: AsyncSession, *, user_id: UUID, filters: TaskFilter, sort: Sort, page: PageParams
-) -> Slice[Task]:
+    connection: AsyncConnection,
+    *,
+    user_id: UUID,
+    filters: TaskFilter,
+    sort: Sort,
+    page: PageParams,
+) -> Slice[TaskRow]:
     """Tasks across every room the user is a member of (as the replica knows it)."""
     rooms = select(Membership.room_id).where(Membership.user_id == user_id)
-    query = select(Task).where(Task.room_id.in_(rooms), *filters.conditions(user_id))
-    return await _page(session, query, sort=sort, page=page)
+    query = select(*TASK_COLUMNS).where(Task.room_id.in_(rooms), *filters.conditions(user_id))
+    return await _page(connection, query, sort=sort, page=page)

@@ -19,11 +19,8 @@ from tasksync.common.contracts.tasks import TaskCreated, TaskDeleted, TaskUpdate
 from tasksync.common.db import upsert
 from tasksync.common.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from tasksync.common.events.outbox import publish
-from tasksync.common.pagination import PageParams, Slice
-from tasksync.tasks import queries
 from tasksync.tasks.access import Caller, RoomAccess, RoomsDirectory, role_in_room, room_access
 from tasksync.tasks.models import Membership, RoomCounter, Task, idempotency_keys
-from tasksync.tasks.queries import Sort, TaskFilter
 from tasksync.tasks.schemas import PRIORITY_RANK, Priority, Status, TaskCreate, TaskRead, TaskUpdate
 
 
@@ -162,27 +159,6 @@ async def task_access(
     except NotFound:
         raise NotFound("No such task.") from None
     return task, access
-
-
-async def list_room_tasks(
-    session: AsyncSession, *, access: RoomAccess, filters: TaskFilter, sort: Sort, page: PageParams
-) -> Slice[Task]:
-    return await queries.room_tasks(
-        session,
-        room_id=access.room_id,
-        user_id=access.caller.id,
-        filters=filters,
-        sort=sort,
-        page=page,
-    )
-
-
-async def list_my_tasks(
-    session: AsyncSession, *, caller: Caller, filters: TaskFilter, sort: Sort, page: PageParams
-) -> Slice[Task]:
-    return await queries.member_tasks(
-        session, user_id=caller.id, filters=filters, sort=sort, page=page
-    )
 
 
 def _changed_values(task: Task, changes: TaskUpdate) -> dict[str, Any]:
