@@ -4,26 +4,26 @@ Two processes, as in production: this one writes events (each in its own committ
 transaction, from concurrent writers) and runs the users service's relay; a child process
 runs a consumer group that applies each event in its own database with the inbox. Figures:
 events/s end to end, and the delay from the event's commit to its handler, at full speed and
-paced at 1,000 events/s. Results go to bench/results/ and docs/performance.md.
+paced at 1,000 events/s (one event per transaction, and ten). Results go to bench/results/
+and docs/performance.md.
 
-    .venv/bin/python bench/events.py [--events 10000] [--writers 8]
+    .venv/bin/python -m bench.events [--events 10000] [--writers 8]
 """
 
 import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from redis.asyncio import Redis
 from sqlalchemy import Column, Float, MetaData, Table, Uuid
 
+from bench import report
 from tasksync.common import migrations
 from tasksync.common.clock import utcnow
 from tasksync.common.contracts.users import UserRegistered
@@ -91,18 +91,23 @@ async def consume(prefix: str, expected: int, out: Path) -> None:
     await db.close()
 
 
-async def produce(total: int, writers: int, rate: float | None, db: Database) -> float:
-    """Commits `total` events, one per transaction; returns the time of the first commit."""
-    per_writer = total // writers
-    interval = writers / rate if rate else 0.0
+async def produce(
+    total: int, writers: int, rate: float | None, db: Database, per_transaction: int = 1
+) -> float:
+    """Commits `total` events, `per_transaction` in each transaction; returns the time of the
+    first commit."""
+    transactions = total // writers // per_transaction
+    interval = writers * per_transaction / rate if rate else 0.0
     started = time.time()
 
     async def writer(w: int) -> None:
-        for n in range(per_writer):
+        for n in range(transactions):
             async with db.sessionmaker() as session, session.begin():
-                publish(
-                    session, UserRegistered(user_id=uuid7(), username=f"w{w}-{n}", full_name=None)
-                )
+                for k in range(per_transaction):
+                    publish(
+                        session,
+                        UserRegistered(user_id=uuid7(), username=f"w{w}-{n}-{k}", full_name=None),
+                    )
             if interval:
                 await asyncio.sleep(max(0.0, started + (n + 1) * interval - time.time()))
 
@@ -110,7 +115,10 @@ async def produce(total: int, writers: int, rate: float | None, db: Database) ->
     return started
 
 
-async def run_once(total: int, writers: int, rate: float | None) -> dict[str, float]:
+async def run_once(
+    total: int, writers: int, rate: float | None, per_transaction: int = 1
+) -> dict[str, float]:
+    total -= total % (writers * per_transaction)  # every writer commits whole transactions
     prefix = f"tasksync_bench:{uuid7().hex[:8]}"
     for url in (PRODUCER_DB, CONSUMER_DB):
         await drop_database(url)
@@ -120,7 +128,10 @@ async def run_once(total: int, writers: int, rate: float | None) -> dict[str, fl
     out = ROOT / "bench" / "results" / f".consumer-{prefix.rsplit(':', 1)[1]}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     child = subprocess.Popen(  # noqa: ASYNC220 (started once, before any load)
-        [sys.executable, __file__, "--consume", prefix, "--events", str(total), "--out", str(out)],
+        [
+            *(sys.executable, "-m", "bench.events", "--consume", prefix),
+            *("--events", str(total), "--out", str(out)),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -130,7 +141,7 @@ async def run_once(total: int, writers: int, rate: float | None) -> dict[str, fl
     relay = OutboxRelay(db, users_events, RedisStreamsBus(redis, prefix), service="users")
     db.on_outbox_commit = relay.wake
     relay_task = asyncio.create_task(relay.run())
-    started = await produce(total, writers, rate, db)
+    started = await produce(total, writers, rate, db, per_transaction)
     while child.poll() is None:
         await asyncio.sleep(0.05)
     relay.stop_soon()
@@ -144,6 +155,7 @@ async def run_once(total: int, writers: int, rate: float | None) -> dict[str, fl
     await db.close()
     delays = sorted(result["delays"])
     return {
+        "per_transaction": per_transaction,
         "events": total,
         "events_per_second": round(total / (result["finished"] - started)),
         "p50_ms": round(statistics.median(delays) * 1000, 1),
@@ -151,66 +163,53 @@ async def run_once(total: int, writers: int, rate: float | None) -> dict[str, fl
     }
 
 
-def _row(name: str, run: dict[str, float]) -> str:
-    return (
-        f"| {name} | {run['events']} | {run['events_per_second']} "
-        f"| {run['p50_ms']} ms | {run['p99_ms']} ms |"
-    )
+def _row(name: str, run: dict[str, float]) -> list[object]:
+    return [
+        name,
+        run["per_transaction"],
+        run["events"],
+        run["events_per_second"],
+        f"{run['p50_ms']} ms",
+        f"{run['p99_ms']} ms",
+    ]
 
 
-def write_report(full: dict[str, float], paced: dict[str, float]) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    machine = {
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    results = ROOT / "bench" / "results" / f"events-{stamp}.json"
-    results.write_text(
-        json.dumps({"machine": machine, "full_speed": full, "paced_1000": paced}, indent=2)
-    )
-    section = "\n".join(
+def write_report(runs: dict[str, dict[str, float]]) -> Path:
+    when = report.stamp()
+    machine = report.machine()
+    results = report.save_results("events", when, {"machine": machine, **runs})
+    report.replace_section(
+        "events",
         [
-            "<!-- events:start -->",
             "## Event backbone",
             "",
-            f"`bench/events.py`, {stamp}, {machine['cores']} cores, Python {machine['python']}:",
-            "outbox -> relay -> Redis Streams -> inbox on PostgreSQL, producer and consumer in",
-            "separate processes, one event per committed transaction. Delay is from the event's",
-            "commit to its handler.",
+            f"`python -m bench.events`, {when}, {machine['cores']} cores, "
+            f"Python {machine['python']}: outbox -> relay -> Redis Streams -> inbox on "
+            "PostgreSQL, producer and consumer in separate processes. Delay is from the "
+            "event's commit to its handler.",
             "",
-            "| run | events | events/s | delay p50 | delay p99 |",
-            "| --- | --- | --- | --- | --- |",
-            _row("full speed", full),
-            _row("paced at 1,000/s", paced),
-            "<!-- events:end -->",
-        ]
+            *report.table(
+                ["run", "events per transaction", "events", "events/s", "delay p50", "delay p99"],
+                [_row(name, run) for name, run in runs.items()],
+            ),
+        ],
     )
-    doc = ROOT / "docs" / "performance.md"
-    text = (
-        doc.read_text()
-        if doc.exists()
-        else "# Performance\n\nFigures measured by the benchmarks in `bench/`.\n"
-    )
-    if "<!-- events:start -->" in text:
-        head, rest = text.split("<!-- events:start -->", 1)
-        text = head + section + rest.split("<!-- events:end -->", 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    doc.write_text(text)
     return results
 
 
 async def main(args: argparse.Namespace) -> None:
-    print(f"Full speed: {args.events} events from {args.writers} writers...", flush=True)
-    full = await run_once(args.events, args.writers, None)
-    print(f"  {full}", flush=True)
-    paced_events = max(1000, args.events // 2)
-    print(f"Paced at 1,000 events/s: {paced_events} events...", flush=True)
-    paced = await run_once(paced_events, args.writers, 1000.0)
-    print(f"  {paced}", flush=True)
-    results = write_report(full, paced)
-    print(f"Wrote {results.relative_to(ROOT)} and docs/performance.md")
+    plans = {
+        "full speed": (args.events, None, 1),
+        "paced at 1,000/s": (max(1000, args.events // 2), 1000.0, 1),
+        "paced at 1,000/s, batched": (max(1000, args.events // 2), 1000.0, 10),
+    }
+    runs = {}
+    for name, (total, rate, per_transaction) in plans.items():
+        print(f"{name}: {total} events, {per_transaction} per transaction...", flush=True)
+        runs[name] = await run_once(total, args.writers, rate, per_transaction)
+        print(f"  {runs[name]}", flush=True)
+    results = write_report(runs)
+    print(f"Wrote {results.relative_to(report.ROOT)} and docs/performance.md")
 
 
 if __name__ == "__main__":

@@ -218,7 +218,7 @@ def main() -> None:
     write_document(results)
     say(f"Wrote {path.relative_to(report.ROOT)} and docs/performance.md (logs in {logs.name})")
     if not plan.quick:
-        subprocess.run([sys.executable, "bench/events.py", "--events", "5000"], check=True)
+        subprocess.run([sys.executable, "-m", "bench.events", "--events", "5000"], check=True)
 
 
 if __name__ == "__main__":

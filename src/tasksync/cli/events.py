@@ -13,7 +13,6 @@ from rich.table import Table
 
 import tasksync.common.contracts  # noqa: F401  (registers every event type)
 from tasksync import stack
-from tasksync.common import migrations
 from tasksync.common.db import Database
 from tasksync.common.events import operations
 from tasksync.common.events.catalog import CATALOG
@@ -36,6 +35,8 @@ async def _service_db(name: str, data_dir: Path | None) -> AsyncIterator[Databas
     settings = stack.settings_for(name, **_overrides(data_dir))
     db = await Database.open(settings.database_url(name))
     try:
+        from tasksync.common import migrations  # Alembic loads only in commands that migrate
+
         await migrations.upgrade(db, f"tasksync.{name}")
         yield db
     finally:

@@ -58,6 +58,8 @@ def serve_app(
             print(ready_message, file=sys.stderr, flush=True)
         await serving
 
-    asyncio.run(run())
+    # uvloop where installed, as `uvicorn.run` would pick: asyncio.run would not.
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(run())
     if not server.started:
         sys.exit(1)

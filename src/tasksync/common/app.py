@@ -15,7 +15,6 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync import __version__
-from tasksync.common import migrations
 from tasksync.common.auth import JwksFetcher, TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.db import Database
@@ -75,6 +74,9 @@ def build_service_app(
         redis = open_redis(settings)
         try:
             if settings.migrate_on_start:
+                # Imported here: Alembic costs a service ~8 MB it needs only to migrate.
+                from tasksync.common import migrations
+
                 await migrations.upgrade(db, package)
             app.state.db = db
             app.state.redis = redis

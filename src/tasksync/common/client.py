@@ -218,6 +218,8 @@ class ServiceDirectory:
                 connector=aiohttp.TCPConnector(limit=0, limit_per_host=100, keepalive_timeout=30),
                 auto_decompress=False,
                 skip_auto_headers=("User-Agent",),
+                # Services set no cookies, and a proxy must never keep one user's for another.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 

@@ -4,8 +4,8 @@ A request is one unit of work: `DbSession` opens a session, the route and the se
 use it, and it commits once when the route returns (rolls back when it raises). The session
 is closed before the response is sent, so a slow client never holds a connection.
 
-Hot reads take a `ReadConnection` instead: autocommit, so a read is its statements alone,
-without the BEGIN and COMMIT round trips of a transaction.
+Hot reads use `Database.reading()` instead: an autocommit connection, so a read is its
+statements alone, without the BEGIN and COMMIT round trips of a transaction.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +19,6 @@ from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -136,7 +135,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         # Set by the event runtime when the service publishes events (see events/outbox.py).
         self.events: Any = None
         self.outbox_lock = 0
@@ -152,6 +151,10 @@ class Database:
     async def open(cls, url: str, *, pool_size: int = 10) -> "Database":
         await ensure_database(url)
         return cls(url, pool_size=pool_size)
+
+    def reading(self) -> Any:
+        """`async with db.reading() as connection:` a connection for reads alone."""
+        return self._autocommit.connect()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -174,12 +177,3 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]
-
-
-async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    db: Database = request.app.state.db
-    async with db.autocommit.connect() as connection:
-        yield connection
-
-
-ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]

@@ -26,7 +26,7 @@ HOP_BY_HOP = frozenset(
         "host",
     }
 )
-# Bodies up to this size are read whole and sent with a length; larger ones are streamed.
+# Bodies (both ways) up to this size are read whole and sent at once; larger ones stream.
 BUFFER_LIMIT = 256 * 1024
 
 
@@ -130,6 +130,9 @@ async def _send_to(
                 {"type": "http.response.start", "status": resp.status, "headers": response_headers}
             )
             started = True
+            if resp.content_length is not None and resp.content_length <= BUFFER_LIMIT:
+                await send({"type": "http.response.body", "body": await resp.read()})
+                return
             async for chunk in resp.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -3,10 +3,10 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response, status
 
 from tasksync.common.concurrency import etag
-from tasksync.common.db import DbSession, ReadConnection
+from tasksync.common.db import DbSession
 from tasksync.common.pagination import Page
 from tasksync.common.responses import json_response
-from tasksync.tasks import queries, reads, service
+from tasksync.tasks import reads, service
 from tasksync.tasks.dependencies import (
     CurrentCaller,
     Filters,
@@ -55,7 +55,6 @@ async def create_task(
 async def list_room_tasks(
     room_id: UUID,
     caller: CurrentCaller,
-    connection: ReadConnection,
     rooms: Rooms,
     filters: Filters,
     sort: RoomSort,
@@ -64,7 +63,6 @@ async def list_room_tasks(
 ) -> Response:
     """The tasks of a room, filtered and sorted, one page at a time."""
     page = await reads.room_page(
-        connection,
         request.app.state.db,
         rooms,
         room_id=room_id,
@@ -79,28 +77,24 @@ async def list_room_tasks(
 @router.get("/tasks", response_model=Page[TaskRead])
 async def list_my_tasks(
     caller: CurrentCaller,
-    connection: ReadConnection,
     filters: MyFilters,
     sort: MySort,
     paging: Paging,
+    request: Request,
 ) -> Response:
     """Your tasks across every room: by default assigned to you and not completed."""
-    page = await queries.member_tasks(
-        connection, user_id=caller.id, filters=filters, sort=sort, page=paging
+    page = await reads.my_page(
+        request.app.state.db, caller=caller, filters=filters, sort=sort, page=paging
     )
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead)
 async def get_task(
-    task_id: UUID,
-    caller: CurrentCaller,
-    connection: ReadConnection,
-    rooms: Rooms,
-    request: Request,
+    task_id: UUID, caller: CurrentCaller, rooms: Rooms, request: Request
 ) -> Response:
     """One task, with its `ETag`."""
-    task = await reads.task(connection, request.app.state.db, rooms, task_id=task_id, caller=caller)
+    task = await reads.task(request.app.state.db, rooms, task_id=task_id, caller=caller)
     return json_response(task, headers={"ETag": etag(task["version"])})
 
 

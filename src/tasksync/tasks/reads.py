@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasksync.common.db import Database
 from tasksync.common.errors import NotFound
@@ -49,17 +48,11 @@ async def _confirmed_role(
         )
 
 
-async def task(
-    connection: AsyncConnection,
-    db: Database,
-    rooms: RoomsDirectory,
-    *,
-    task_id: UUID,
-    caller: Caller,
-) -> TaskRow:
+async def task(db: Database, rooms: RoomsDirectory, *, task_id: UUID, caller: Caller) -> TaskRow:
     """One task, if the caller is in its room (404 otherwise, as for a missing task)."""
     params = {"task_id": task_id, "user_id": caller.id}
-    row = (await connection.execute(_TASK_AND_ROLE, params)).mappings().first()
+    async with db.reading() as connection:
+        row = (await connection.execute(_TASK_AND_ROLE, params)).mappings().first()
     if row is None:
         raise NotFound(NO_TASK)
     found: dict[str, Any] = dict(row)
@@ -72,7 +65,6 @@ async def task(
 
 
 async def room_page(
-    connection: AsyncConnection,
     db: Database,
     rooms: RoomsDirectory,
     *,
@@ -83,9 +75,20 @@ async def room_page(
     page: PageParams,
 ) -> Slice[TaskRow]:
     """A page of a room's tasks, for any member of it."""
-    role = await connection.scalar(_ROLE, {"room_id": room_id, "user_id": caller.id})
-    if role is None and not await _confirmed_role(db, rooms, room_id=room_id, caller=caller):
-        raise NotFound(NO_ROOM)
-    return await queries.room_tasks(
-        connection, room_id=room_id, user_id=caller.id, filters=filters, sort=sort, page=page
-    )
+    async with db.reading() as connection:
+        role = await connection.scalar(_ROLE, {"room_id": room_id, "user_id": caller.id})
+        if role is None and not await _confirmed_role(db, rooms, room_id=room_id, caller=caller):
+            raise NotFound(NO_ROOM)
+        return await queries.room_tasks(
+            connection, room_id=room_id, user_id=caller.id, filters=filters, sort=sort, page=page
+        )
+
+
+async def my_page(
+    db: Database, *, caller: Caller, filters: TaskFilter, sort: Sort, page: PageParams
+) -> Slice[TaskRow]:
+    """A page of the caller's tasks across their rooms."""
+    async with db.reading() as connection:
+        return await queries.member_tasks(
+            connection, user_id=caller.id, filters=filters, sort=sort, page=page
+        )
