@@ -88,7 +88,7 @@ def _targets(results: dict) -> list[str]:
     list_share = 100 * lists["gateway"][32]["rps"] / lists["baseline"][32]["rps"]
     list_p99 = lists["gateway"][32]["p99_ms"]
     added = get["gateway"][1]["p50_ms"] - get["direct"][1]["p50_ms"]
-    services = {k: v for k, v in d["rss_idle_mb"].items() if k != "supervisor"}
+    services = {k: v for k, v in d["rss_idle_mb"].items() if k not in ("supervisor", "baseline")}
     biggest = max(services, key=services.__getitem__)
 
     def row(what: str, goal: str, measured: str, met: bool) -> list[str]:
@@ -149,7 +149,11 @@ def _targets(results: dict) -> list[str]:
 def _resources(results: dict) -> list[str]:
     d, e = results["distributed"], results["embedded"]
     rows = [
-        [name, f"{mb:.0f}", f"{d['rss_after_load_mb'][name]:.0f}"]
+        [
+            f"{name} (bench/baseline.py, for comparison)" if name == "baseline" else name,
+            f"{mb:.0f}",
+            f"{d['rss_after_load_mb'][name]:.0f}",
+        ]
         for name, mb in d["rss_idle_mb"].items()
     ]
     rows.append(

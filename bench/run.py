@@ -80,6 +80,7 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
     try:
         time.sleep(2)  # let start-up work settle before reading memory
         idle = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
+        idle["baseline"] = round(stacks.rss_mb(baseline.popen.pid), 1)
         say(f"  distributed stack ready in {stack.started_in:.1f}s; idle RSS MB {idle}")
         data = seeded()
         tokens = sign_in(stack.url, data.usernames)
@@ -103,6 +104,7 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
                 entry["baseline"] = measure(baseline.url, scenario.baseline, plan)
                 say(_line(f"{scenario.key} baseline", entry["baseline"]))
         loaded = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
+        loaded["baseline"] = round(stacks.rss_mb(baseline.popen.pid), 1)
         profiled = {} if plan.quick else profile(stack, found, logs)
     finally:
         stack.stop()

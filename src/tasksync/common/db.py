@@ -131,7 +131,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"pool_pre_ping": False}
         if not self.is_sqlite:
-            options |= {"pool_size": pool_size, "max_overflow": pool_size}
+            # A fixed pool: under load, requests wait for one of these connections rather
+            # than open and close extra ones (a new PostgreSQL session per request).
+            options |= {"pool_size": pool_size, "max_overflow": 0}
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
