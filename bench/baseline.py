@@ -30,7 +30,14 @@ async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
     await app.state.pool.close()
 
 
-app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+# FastAPI's OpenTelemetry hooks are off, as in TaskSync's apps.
+app = FastAPI(
+    lifespan=lifespan,
+    openapi_url=None,
+    docs_url=None,
+    redoc_url=None,
+    telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+)
 
 
 def _json(body: object) -> Response:

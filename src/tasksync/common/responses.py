@@ -18,11 +18,16 @@ def _other_types(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def json_bytes(body: Any) -> bytes:
+    return orjson.dumps(body, default=_other_types, option=_OPTIONS)
+
+
 def json_response(
     body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
+    """`body` as JSON; bytes are taken as JSON already written (by `json_bytes`)."""
     return Response(
-        orjson.dumps(body, default=_other_types, option=_OPTIONS),
+        body if isinstance(body, bytes) else json_bytes(body),
         status_code=status,
         headers=headers,
         media_type="application/json",

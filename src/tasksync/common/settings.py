@@ -84,4 +84,6 @@ class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings):
     """The shared base of every data-owning service."""
 
     jwks_refresh_cooldown: float = 1.0
+    # "errors": the service logs failed (5xx) and slow requests; the gateway logs them all.
+    access_log: Literal["errors", "all"] = "errors"
     housekeeping_interval: float = 3600.0

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from tasksync import __version__
-from tasksync.common.app import users_jwks
+from tasksync.common.app import TELEMETRY_OFF, users_jwks
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
@@ -56,6 +56,7 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        telemetry=TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.routes = RouteTable()

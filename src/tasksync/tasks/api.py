@@ -65,13 +65,14 @@ async def list_room_tasks(
     page = await reads.room_page(
         request.app.state.db,
         rooms,
+        request.app.state.page_cache,
         room_id=room_id,
         caller=caller,
         filters=filters,
         sort=sort,
         page=paging,
     )
-    return json_response({"items": page.items, "next_cursor": page.next_cursor})
+    return json_response(page)
 
 
 @router.get("/tasks", response_model=Page[TaskRead])

@@ -8,6 +8,7 @@ from tasksync.common.events.local import InProcessBus
 from tasksync.tasks.api import router
 from tasksync.tasks.events import handlers
 from tasksync.tasks.models import event_tables, idempotency_keys
+from tasksync.tasks.page_cache import PageCache
 from tasksync.tasks.settings import TasksSettings
 
 Settings = TasksSettings
@@ -30,7 +31,12 @@ def create_app(
         handlers=handlers if handlers.types else None,
         bus=bus,
         housekeeping=_forget_expired_idempotency_keys,
+        on_startup=_open_page_cache,
     )
+
+
+async def _open_page_cache(app: FastAPI) -> None:
+    app.state.page_cache = PageCache(int(app.state.settings.page_cache_mb * 2**20))
 
 
 async def _forget_expired_idempotency_keys(session: AsyncSession) -> None:

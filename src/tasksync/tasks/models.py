@@ -57,12 +57,15 @@ class Task(Base):
 
 class RoomCounter(Base):
     """The next task number of a room: incremented in the creating transaction, so numbers
-    are unique and gap-free even under concurrent creates."""
+    are unique and gap-free even under concurrent creates. And the room's version: bumped in
+    the transaction of every write to its tasks, so a list page cached under a version is
+    never served once the room has changed (see page_cache.py)."""
 
     __tablename__ = "room_counters"
 
     room_id: Mapped[UUID] = mapped_column(primary_key=True)
     next: Mapped[int]
+    version: Mapped[int] = mapped_column(server_default="0")
 
 
 class Membership(Base):

@@ -4,9 +4,9 @@ A board opens with these, many times a second, so they skip what writes need: th
 statements on an autocommit connection (no BEGIN/COMMIT round trips), check the membership
 in the task's own query, and return plain rows for orjson. The ORM and a pydantic pass
 tripled the CPU of a read (docs/performance.md). Writes keep the ORM and its version check.
+A room's pages are served from `PageCache` while the room is unchanged.
 """
 
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, bindparam, select
@@ -14,9 +14,11 @@ from sqlalchemy import and_, bindparam, select
 from tasksync.common.db import Database
 from tasksync.common.errors import NotFound
 from tasksync.common.pagination import PageParams, Slice
+from tasksync.common.responses import json_bytes
 from tasksync.tasks import queries
 from tasksync.tasks.access import Caller, RoomsDirectory, role_in_room
-from tasksync.tasks.models import Membership, Task
+from tasksync.tasks.models import Membership, RoomCounter, Task
+from tasksync.tasks.page_cache import PageCache, page_key
 from tasksync.tasks.queries import TASK_COLUMNS, Sort, TaskFilter, TaskRow
 
 NO_TASK = "No such task."
@@ -33,9 +35,16 @@ _TASK_AND_ROLE = (
     )
     .where(Task.id == bindparam("task_id"))
 )
-_ROLE = select(Membership.role).where(
-    Membership.room_id == bindparam("room_id"), Membership.user_id == bindparam("user_id")
+_ROLE_AND_VERSION = (
+    select(Membership.role, RoomCounter.version)
+    .select_from(
+        Membership.__table__.outerjoin(
+            RoomCounter.__table__, RoomCounter.room_id == Membership.room_id
+        )
+    )
+    .where(Membership.room_id == bindparam("room_id"), Membership.user_id == bindparam("user_id"))
 )
+_VERSION = select(RoomCounter.version).where(RoomCounter.room_id == bindparam("room_id"))
 
 
 async def _confirmed_role(
@@ -50,12 +59,9 @@ async def _confirmed_role(
 
 async def task(db: Database, rooms: RoomsDirectory, *, task_id: UUID, caller: Caller) -> TaskRow:
     """One task, if the caller is in its room (404 otherwise, as for a missing task)."""
-    params = {"task_id": task_id, "user_id": caller.id}
-    async with db.reading() as connection:
-        row = (await connection.execute(_TASK_AND_ROLE, params)).mappings().first()
-    if row is None:
+    found = await db.first(_TASK_AND_ROLE, {"task_id": task_id, "user_id": caller.id})
+    if found is None:
         raise NotFound(NO_TASK)
-    found: dict[str, Any] = dict(row)
     role = found.pop("role")
     if role is None and not await _confirmed_role(
         db, rooms, room_id=found["room_id"], caller=caller
@@ -67,21 +73,43 @@ async def task(db: Database, rooms: RoomsDirectory, *, task_id: UUID, caller: Ca
 async def room_page(
     db: Database,
     rooms: RoomsDirectory,
+    cache: PageCache,
     *,
     room_id: UUID,
     caller: Caller,
     filters: TaskFilter,
     sort: Sort,
     page: PageParams,
-) -> Slice[TaskRow]:
-    """A page of a room's tasks, for any member of it."""
-    async with db.reading() as connection:
-        role = await connection.scalar(_ROLE, {"room_id": room_id, "user_id": caller.id})
-        if role is None and not await _confirmed_role(db, rooms, room_id=room_id, caller=caller):
+) -> bytes:
+    """A page of a room's tasks, for any member of it, as JSON (`{items, next_cursor}`)."""
+    found = await db.first(_ROLE_AND_VERSION, {"room_id": room_id, "user_id": caller.id})
+    if found is None:
+        if not await _confirmed_role(db, rooms, room_id=room_id, caller=caller):
             raise NotFound(NO_ROOM)
-        return await queries.room_tasks(
-            connection, room_id=room_id, user_id=caller.id, filters=filters, sort=sort, page=page
-        )
+        found = await db.first(_VERSION, {"room_id": room_id}) or {}
+    key = page_key(
+        room_id=room_id,
+        version=found.get("version") or 0,
+        caller_id=caller.id,
+        filters=filters,
+        sort=sort,
+        page=page,
+    )
+    body = cache.get(key) if key else None
+    if body is None:
+        async with db.reading() as connection:
+            tasks = await queries.room_tasks(
+                connection,
+                room_id=room_id,
+                user_id=caller.id,
+                filters=filters,
+                sort=sort,
+                page=page,
+            )
+        body = json_bytes({"items": tasks.items, "next_cursor": tasks.next_cursor})
+        if key:
+            cache.put(key, body)
+    return body
 
 
 async def my_page(

@@ -35,13 +35,24 @@ async def _next_number(session: AsyncSession, room_id: UUID) -> int:
     transaction ends, so concurrent creates get 1, 2, 3... with no gap and no repeat."""
     statement = (
         upsert(session, RoomCounter)
-        .values(room_id=room_id, next=1)
+        .values(room_id=room_id, next=1, version=1)
         .on_conflict_do_update(
-            index_elements=[RoomCounter.room_id], set_={"next": RoomCounter.next + 1}
+            index_elements=[RoomCounter.room_id],
+            set_={"next": RoomCounter.next + 1, "version": RoomCounter.version + 1},
         )
         .returning(RoomCounter.next)
     )
     return (await session.execute(statement)).scalar_one()
+
+
+async def _rooms_changed(session: AsyncSession, room_ids: set[UUID]) -> None:
+    """Bumps the rooms' versions, in the writing transaction: no list page cached before
+    this write is served after it (creates bump it with the number, in `_next_number`)."""
+    await session.execute(
+        update(RoomCounter)
+        .where(RoomCounter.room_id.in_(sorted(room_ids)))
+        .values(version=RoomCounter.version + 1)
+    )
 
 
 async def _check_assignee(
@@ -211,6 +222,7 @@ async def update_task(
         changed["completed_at"] = task.completed_at
     task.updated_at = utcnow()
     await _flush_checked(session, if_match=if_match)
+    await _rooms_changed(session, {task.room_id})
     publish(
         session,
         TaskUpdated(
@@ -237,6 +249,7 @@ async def delete_task(
     check_if_match(if_match, task.version)
     await session.delete(task)
     await _flush_checked(session, if_match=if_match)
+    await _rooms_changed(session, {task.room_id})
     publish(
         session,
         TaskDeleted(task_id=task.id, room_id=task.room_id, number=task.number),
@@ -267,6 +280,7 @@ async def _unassign(
         .values(assignee_id=None, version=Task.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    await _rooms_changed(session, {row.room_id for row in rows})
     for row in rows:
         publish(
             session,
