@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import signal
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,14 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _freeze_start_up_objects() -> None:
+    """Moves what start-up built (modules, models, routes: some 150,000 objects) out of the
+    garbage collector's sight. A full collection then scans only what requests left behind,
+    instead of pausing every request in flight for about 70 ms (docs/performance.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def serve_app(
@@ -55,6 +64,7 @@ def serve_app(
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
         if server.started:
+            _freeze_start_up_objects()
             print(ready_message, file=sys.stderr, flush=True)
         await serving
 

@@ -114,13 +114,18 @@ class TokenVerifier:
 bearer_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-async def _current_user(
-    request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
-) -> Principal:
+async def authenticate(request: Request, token: str | None) -> Principal:
+    """The caller of a request that came with this bearer token; 401 without a valid one."""
     if not token:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <access token>'.")
     verifier: TokenVerifier = request.app.state.verifier
     return await verifier.verify(token)
+
+
+async def _current_user(
+    request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
+) -> Principal:
+    return await authenticate(request, token)
 
 
 CurrentUser = Annotated[Principal, Depends(_current_user)]

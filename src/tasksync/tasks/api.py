@@ -1,6 +1,6 @@
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from tasksync.common.concurrency import etag
 from tasksync.common.db import DbSession
@@ -8,7 +8,6 @@ from tasksync.common.pagination import Page
 from tasksync.common.responses import json_response
 from tasksync.tasks import reads, service
 from tasksync.tasks.dependencies import (
-    CurrentCaller,
     Filters,
     IdempotencyKey,
     IfMatch,
@@ -19,6 +18,7 @@ from tasksync.tasks.dependencies import (
     Rooms,
     RoomSort,
     TaskDep,
+    TaskReader,
 )
 from tasksync.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
 
@@ -53,49 +53,26 @@ async def create_task(
 
 @router.get("/rooms/{room_id}/tasks", response_model=Page[TaskRead])
 async def list_room_tasks(
-    room_id: UUID,
-    caller: CurrentCaller,
-    rooms: Rooms,
-    filters: Filters,
-    sort: RoomSort,
-    paging: Paging,
-    request: Request,
+    room_id: UUID, reader: TaskReader, filters: Filters, sort: RoomSort, paging: Paging
 ) -> Response:
     """The tasks of a room, filtered and sorted, one page at a time."""
-    page = await reads.room_page(
-        request.app.state.db,
-        rooms,
-        request.app.state.page_cache,
-        room_id=room_id,
-        caller=caller,
-        filters=filters,
-        sort=sort,
-        page=paging,
-    )
+    page = await reads.room_page(reader, room_id=room_id, filters=filters, sort=sort, page=paging)
     return json_response(page)
 
 
 @router.get("/tasks", response_model=Page[TaskRead])
 async def list_my_tasks(
-    caller: CurrentCaller,
-    filters: MyFilters,
-    sort: MySort,
-    paging: Paging,
-    request: Request,
+    reader: TaskReader, filters: MyFilters, sort: MySort, paging: Paging
 ) -> Response:
     """Your tasks across every room: by default assigned to you and not completed."""
-    page = await reads.my_page(
-        request.app.state.db, caller=caller, filters=filters, sort=sort, page=paging
-    )
+    page = await reads.my_page(reader, filters=filters, sort=sort, page=paging)
     return json_response({"items": page.items, "next_cursor": page.next_cursor})
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead)
-async def get_task(
-    task_id: UUID, caller: CurrentCaller, rooms: Rooms, request: Request
-) -> Response:
+async def get_task(task_id: UUID, reader: TaskReader) -> Response:
     """One task, with its `ETag`."""
-    task = await reads.task(request.app.state.db, rooms, task_id=task_id, caller=caller)
+    task = await reads.task(reader, task_id=task_id)
     return json_response(task, headers={"ETag": etag(task["version"])})
 
 

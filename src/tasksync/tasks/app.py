@@ -5,6 +5,7 @@ from tasksync.common import idempotency
 from tasksync.common.app import build_service_app
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.events.local import InProcessBus
+from tasksync.tasks.access import RoomsDirectory
 from tasksync.tasks.api import router
 from tasksync.tasks.events import handlers
 from tasksync.tasks.models import event_tables, idempotency_keys
@@ -31,12 +32,13 @@ def create_app(
         handlers=handlers if handlers.types else None,
         bus=bus,
         housekeeping=_forget_expired_idempotency_keys,
-        on_startup=_open_page_cache,
+        on_startup=_start,
     )
 
 
-async def _open_page_cache(app: FastAPI) -> None:
-    app.state.page_cache = PageCache(int(app.state.settings.page_cache_mb * 2**20))
+async def _start(app: FastAPI) -> None:
+    app.state.rooms = RoomsDirectory(app.state.services.client("rooms"))
+    app.state.pages = PageCache(int(app.state.settings.page_cache_mb * 2**20))
 
 
 async def _forget_expired_idempotency_keys(session: AsyncSession) -> None:

@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import Depends, Header, Query, Request
 from pydantic import AwareDatetime
 
-from tasksync.common.auth import CurrentUser, bearer_scheme
+from tasksync.common.auth import authenticate, bearer_scheme
 from tasksync.common.db import DbSession
 from tasksync.common.idempotency import MAX_KEY_LENGTH
 from tasksync.common.pagination import PageParams, page_params
@@ -20,6 +20,7 @@ from tasksync.tasks import service
 from tasksync.tasks.access import Caller, RoomAccess, RoomsDirectory, room_access
 from tasksync.tasks.models import Task
 from tasksync.tasks.queries import ASSIGNEE_PATTERN, NAMED_ASSIGNEES, SORT_PATTERN, Sort, TaskFilter
+from tasksync.tasks.reads import Reader
 from tasksync.tasks.schemas import Priority, Status, StatusIn
 
 
@@ -32,20 +33,30 @@ class TaskInRoom:
 
 
 async def _rooms(request: Request) -> RoomsDirectory:
-    return RoomsDirectory(request.app.state.services.client("rooms"))
+    return request.app.state.rooms
 
 
 Rooms = Annotated[RoomsDirectory, Depends(_rooms)]
 
 
-async def _caller(
-    principal: CurrentUser, token: Annotated[str | None, Depends(bearer_scheme)]
-) -> Caller:
-    assert token is not None  # CurrentUser refused the request otherwise
+async def _caller(request: Request, token: Annotated[str | None, Depends(bearer_scheme)]) -> Caller:
+    principal = await authenticate(request, token)
+    assert token is not None  # authenticate refused the request otherwise
     return Caller(id=principal.id, token=token)
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]
+
+
+async def _reader(request: Request, token: Annotated[str | None, Depends(bearer_scheme)]) -> Reader:
+    """Everything a read needs, as one dependency: each one more costs a read some 20 us."""
+    state = request.app.state
+    return Reader(
+        caller=await _caller(request, token), db=state.db, rooms=state.rooms, pages=state.pages
+    )
+
+
+TaskReader = Annotated[Reader, Depends(_reader)]
 
 
 async def _room_access(

@@ -7,6 +7,7 @@ tripled the CPU of a read (docs/performance.md). Writes keep the ORM and its ver
 A room's pages are served from `PageCache` while the room is unchanged.
 """
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import and_, bindparam, select
@@ -47,6 +48,16 @@ _ROLE_AND_VERSION = (
 _VERSION = select(RoomCounter.version).where(RoomCounter.room_id == bindparam("room_id"))
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A signed-in caller, and what the service reads with."""
+
+    caller: Caller
+    db: Database
+    rooms: RoomsDirectory
+    pages: PageCache
+
+
 async def _confirmed_role(
     db: Database, rooms: RoomsDirectory, *, room_id: UUID, caller: Caller
 ) -> str | None:
@@ -57,34 +68,28 @@ async def _confirmed_role(
         )
 
 
-async def task(db: Database, rooms: RoomsDirectory, *, task_id: UUID, caller: Caller) -> TaskRow:
+async def task(reader: Reader, *, task_id: UUID) -> TaskRow:
     """One task, if the caller is in its room (404 otherwise, as for a missing task)."""
+    db, caller = reader.db, reader.caller
     found = await db.first(_TASK_AND_ROLE, {"task_id": task_id, "user_id": caller.id})
     if found is None:
         raise NotFound(NO_TASK)
     role = found.pop("role")
     if role is None and not await _confirmed_role(
-        db, rooms, room_id=found["room_id"], caller=caller
+        db, reader.rooms, room_id=found["room_id"], caller=caller
     ):
         raise NotFound(NO_TASK)
     return found
 
 
 async def room_page(
-    db: Database,
-    rooms: RoomsDirectory,
-    cache: PageCache,
-    *,
-    room_id: UUID,
-    caller: Caller,
-    filters: TaskFilter,
-    sort: Sort,
-    page: PageParams,
+    reader: Reader, *, room_id: UUID, filters: TaskFilter, sort: Sort, page: PageParams
 ) -> bytes:
     """A page of a room's tasks, for any member of it, as JSON (`{items, next_cursor}`)."""
+    db, caller = reader.db, reader.caller
     found = await db.first(_ROLE_AND_VERSION, {"room_id": room_id, "user_id": caller.id})
     if found is None:
-        if not await _confirmed_role(db, rooms, room_id=room_id, caller=caller):
+        if not await _confirmed_role(db, reader.rooms, room_id=room_id, caller=caller):
             raise NotFound(NO_ROOM)
         found = await db.first(_VERSION, {"room_id": room_id}) or {}
     key = page_key(
@@ -95,7 +100,7 @@ async def room_page(
         sort=sort,
         page=page,
     )
-    body = cache.get(key) if key else None
+    body = reader.pages.get(key) if key else None
     if body is None:
         async with db.reading() as connection:
             tasks = await queries.room_tasks(
@@ -108,15 +113,15 @@ async def room_page(
             )
         body = json_bytes({"items": tasks.items, "next_cursor": tasks.next_cursor})
         if key:
-            cache.put(key, body)
+            reader.pages.put(key, body)
     return body
 
 
 async def my_page(
-    db: Database, *, caller: Caller, filters: TaskFilter, sort: Sort, page: PageParams
+    reader: Reader, *, filters: TaskFilter, sort: Sort, page: PageParams
 ) -> Slice[TaskRow]:
     """A page of the caller's tasks across their rooms."""
-    async with db.reading() as connection:
+    async with reader.db.reading() as connection:
         return await queries.member_tasks(
-            connection, user_id=caller.id, filters=filters, sort=sort, page=page
+            connection, user_id=reader.caller.id, filters=filters, sort=sort, page=page
         )
