@@ -1,4 +1,5 @@
-"""Real HTTP servers on loopback for tests: uvicorn in this event loop, on a free port."""
+"""Real HTTP servers on loopback for tests: uvicorn in this event loop, on a free port, with
+the HTTP protocol TaskSync serves with."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -7,12 +8,20 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from tasksync.cli.http_protocol import OneWriteHttpProtocol
+
 
 @asynccontextmanager
 async def running_server(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
     """Serves `app` on 127.0.0.1 and yields its base URL; stops it on exit."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan=lifespan, log_config=None, access_log=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan=lifespan,
+        log_config=None,
+        access_log=False,
+        http=OneWriteHttpProtocol,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

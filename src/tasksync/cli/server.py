@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import uvicorn
 from starlette.types import ASGIApp
 
+from tasksync.cli.http_protocol import OneWriteHttpProtocol
+
 
 class _Server(uvicorn.Server):
     """Stops gracefully on SIGINT or SIGTERM and then exits 0 (uvicorn re-raises the signal,
@@ -50,7 +52,7 @@ def serve_app(
         host=host,
         port=port,
         loop="auto",
-        http="auto",
+        http=OneWriteHttpProtocol,
         access_log=False,
         log_config=None,
         proxy_headers=trusted_proxies is not None,
