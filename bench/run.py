@@ -26,6 +26,7 @@ GATEWAY_PORT = 18000
 BASELINE_PORT = 18010
 EMBEDDED_PORT = 18020
 CONNECTIONS = (1, 32)
+PAIRED_ROUNDS = 3
 SEED = ["--users", "20", "--rooms", "1", "--tasks", "100000"]
 
 
@@ -61,6 +62,25 @@ def measure(url: str, scenario_requests: list[load.Request], plan: Plan) -> dict
     }
 
 
+def paired(
+    a: tuple[str, list[load.Request]],
+    b: tuple[str, list[load.Request]],
+    *,
+    connections: int,
+    plan: Plan,
+) -> dict[str, list[dict]]:
+    """`a` and `b` measured in turn, PAIRED_ROUNDS times each. On a shared 2-core machine a
+    figure moves by a fifth from one minute to the next; a ratio of runs taken side by side,
+    and the median of three, does not."""
+    runs: dict[str, list[dict]] = {"a": [], "b": []}
+    for _ in range(PAIRED_ROUNDS):
+        for side, (url, requests) in (("a", a), ("b", b)):
+            runs[side].append(
+                load.run(url, requests, connections=connections, seconds=plan.seconds).as_dict()
+            )
+    return runs
+
+
 def _line(label: str, figures: dict[int, dict]) -> str:
     cells = [
         f"{n}: {f['rps']:.0f}/s p50 {f['p50_ms']:.1f} p99 {f['p99_ms']:.1f} ms"
@@ -81,6 +101,8 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
         time.sleep(2)  # let start-up work settle before reading memory
         idle = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
         idle["baseline"] = round(stacks.rss_mb(baseline.popen.pid), 1)
+        private = {name: round(stacks.uss_mb(pid), 1) for name, pid in stack.pids.items()}
+        private["baseline"] = round(stacks.uss_mb(baseline.popen.pid), 1)
         say(f"  distributed stack ready in {stack.started_in:.1f}s; idle RSS MB {idle}")
         data = seeded()
         tokens = sign_in(stack.url, data.usernames)
@@ -103,6 +125,26 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
             if scenario.baseline:
                 entry["baseline"] = measure(baseline.url, scenario.baseline, plan)
                 say(_line(f"{scenario.key} baseline", entry["baseline"]))
+        say("  targets: gateway and baseline (or direct) in turn, three rounds...")
+        by_key = {s.key: s for s in found}
+        get, lists = by_key["get-task"], by_key["list-default"]
+        pairs = {
+            "get-task": paired(
+                (stack.url, get.requests),
+                (baseline.url, get.baseline or []),
+                connections=32,
+                plan=plan,
+            ),
+            "list-default": paired(
+                (stack.url, lists.requests),
+                (baseline.url, lists.baseline or []),
+                connections=32,
+                plan=plan,
+            ),
+            "gateway-cost": paired(
+                (stack.url, get.requests), (tasks_url, get.requests), connections=1, plan=plan
+            ),
+        }
         loaded = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
         loaded["baseline"] = round(stacks.rss_mb(baseline.popen.pid), 1)
         profiled = {} if plan.quick else profile(stack, found, logs)
@@ -114,8 +156,10 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
         "seed_seconds": seeded_in,
         "ready_seconds": round(stack.started_in, 2),
         "rss_idle_mb": idle,
+        "uss_idle_mb": private,
         "rss_after_load_mb": loaded,
         "scenarios": figures,
+        "paired": pairs,
         "profiles": profiled,
     }
 

@@ -51,6 +51,16 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def uss_mb(pid: int) -> float:
+    """Memory only this process holds (RSS less the pages it shares with others, such as
+    the libraries every service maps): what one more process really costs."""
+    private = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            private += int(line.split()[1])
+    return private / 1024
+
+
 def wait_http(url: str, *, timeout: float, process: subprocess.Popen[bytes]) -> float:
     """Polls `url` until it answers 200; returns the seconds it took."""
     started = time.monotonic()
