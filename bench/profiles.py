@@ -9,6 +9,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+# Frames under which every sample of a process runs (`tasksync serve`): listing them says nothing.
+WHOLE_PROCESS = ("tasksync/cli/main.py", "tasksync/cli/server.py")
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
 
@@ -76,7 +78,11 @@ def summarise(raw: Path, top: int = 8) -> dict:
         seen = set()
         for function, file in parsed:
             module = _module_path(file)
-            if module.startswith("tasksync/") and not function.startswith("<"):
+            if (
+                module.startswith("tasksync/")
+                and module not in WHOLE_PROCESS
+                and not function.startswith("<")
+            ):
                 seen.add(f"{module.removesuffix('.py').replace('/', '.')}.{function}")
         for name in seen:
             ours[name] += count
