@@ -7,7 +7,7 @@ Then the embedded stack (SQLite): its start time, memory and reads. The full run
 CPU profiles and runs the event benchmark. Everything lands in bench/results/ and the
 generated sections of docs/performance.md.
 
-    .venv/bin/python -m bench.run            # full: about 8 minutes
+    .venv/bin/python -m bench.run            # full: about 10 minutes
     .venv/bin/python -m bench.run --quick    # while developing: under 2 minutes
 """
 
