@@ -153,6 +153,8 @@ async def run_once(
         await redis.delete(*keys)
     await redis.aclose()
     await db.close()
+    for url in (PRODUCER_DB, CONSUMER_DB):
+        await drop_database(url)
     delays = sorted(result["delays"])
     return {
         "per_transaction": per_transaction,
