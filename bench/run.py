@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,14 @@ def _line(label: str, figures: dict[int, dict]) -> str:
     return f"  {label:<24} " + " | ".join(cells)
 
 
+def _memory(
+    measure: Callable[[int], float], stack: stacks.Running, baseline: stacks.Running
+) -> dict[str, float]:
+    """MB of every process of the stack, and of the baseline, by `measure` (RSS or USS)."""
+    pids = stack.pids | {"baseline": baseline.popen.pid}
+    return {name: round(measure(pid), 1) for name, pid in pids.items()}
+
+
 def run_distributed(plan: Plan, logs: Path) -> dict:
     stacks.drop_bench_databases()
     say("Seeding 100,000 tasks on PostgreSQL...")
@@ -100,10 +109,8 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
     baseline = stacks.start_baseline(BASELINE_PORT, logs)
     try:
         time.sleep(2)  # let start-up work settle before reading memory
-        idle = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
-        idle["baseline"] = round(stacks.rss_mb(baseline.popen.pid), 1)
-        private = {name: round(stacks.uss_mb(pid), 1) for name, pid in stack.pids.items()}
-        private["baseline"] = round(stacks.uss_mb(baseline.popen.pid), 1)
+        idle = _memory(stacks.rss_mb, stack, baseline)
+        private = _memory(stacks.uss_mb, stack, baseline)
         say(f"  distributed stack ready in {stack.started_in:.1f}s; idle RSS MB {idle}")
         data = seeded()
         tokens = sign_in(stack.url, data.usernames)
@@ -146,8 +153,7 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
                 (stack.url, get.requests), (tasks_url, get.requests), connections=1, plan=plan
             ),
         }
-        loaded = {name: round(stacks.rss_mb(pid), 1) for name, pid in stack.pids.items()}
-        loaded["baseline"] = round(stacks.rss_mb(baseline.popen.pid), 1)
+        loaded = _memory(stacks.rss_mb, stack, baseline)
         profiled = {} if plan.quick else profile(stack, found, logs)
     finally:
         stack.stop()

@@ -17,7 +17,10 @@ from tests.helpers.waiting import eventually
 from tests.tasks.conftest import Room
 
 
-async def _titles(client: httpx.AsyncClient, person: Person, room: Room, **params: Any) -> list:
+async def _titles(
+    client: httpx.AsyncClient, person: Person, room: Room, **params: Any
+) -> list[tuple[str, str | None]]:
+    """(title, assignee id) of each task on the first page of the room's list."""
     response = await client.get(
         f"/api/v1/rooms/{room.id}/tasks", params=params, headers=person.headers
     )

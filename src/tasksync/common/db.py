@@ -186,15 +186,13 @@ class Database:
             if self.is_sqlite:
                 row = (await connection.execute(statement, params)).mappings().first()
                 return None if row is None else dict(row)
-            sql, names = self._compiled.get(statement) or self._compile(statement)
+            if statement not in self._compiled:
+                compiled = statement.compile(dialect=self.engine.dialect)
+                self._compiled[statement] = (compiled.string, tuple(compiled.positiontup or ()))
+            sql, names = self._compiled[statement]
             driver = (await connection.get_raw_connection()).driver_connection
             record = await driver.fetchrow(sql, *(params[name] for name in names))
             return None if record is None else dict(record)
-
-    def _compile(self, statement: Select[Any]) -> tuple[str, tuple[str, ...]]:
-        compiled = statement.compile(dialect=self.engine.dialect)
-        found = self._compiled[statement] = (compiled.string, tuple(compiled.positiontup or ()))
-        return found
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
