@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -60,6 +61,14 @@ def _orjson_lines(event: Any, **_: Any) -> bytes:
     return orjson.dumps(event, default=repr)
 
 
+def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Every line written while a request is handled names it."""
+    request_id = request_id_var.get()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    return event
+
+
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     """Sends TaskSync's and other libraries' logs to stderr as one JSON object per line.
 
@@ -75,6 +84,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
         fmt = "console" if sys.stderr.isatty() else "json"
     shared = [
         structlog.contextvars.merge_contextvars,
+        _add_request_id,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -120,6 +130,16 @@ def _route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+@dataclass(frozen=True, slots=True)
+class _Series:
+    requests: Any
+    latency: Any
+
+    def observe(self, seconds: float) -> None:
+        self.requests.inc()
+        self.latency.observe(seconds)
+
+
 class ObservabilityMiddleware:
     """Request id, access log and metrics for one service's HTTP app. With `every_request`
     false, only failed (5xx) and slow requests are logged."""
@@ -129,6 +149,19 @@ class ObservabilityMiddleware:
         self.service = service
         self.every_request = every_request
         self.log = structlog.get_logger(f"tasksync.{service}.access")
+        self._series: dict[tuple[str, str, int], _Series] = {}
+
+    def _metrics(self, method: str, route: str, status: int) -> _Series:
+        """The metric series of one route and status, looked up once (`labels()` takes a
+        lock and builds its key on every call)."""
+        key = (method, route, status)
+        found = self._series.get(key)
+        if found is None:
+            found = self._series[key] = _Series(
+                HTTP_REQUESTS.labels(self.service, method, route, str(status)),
+                HTTP_LATENCY.labels(self.service, method, route),
+            )
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -143,7 +176,6 @@ class ObservabilityMiddleware:
             request_id = uuid.uuid4().hex
             scope["headers"] = [*scope["headers"], (REQUEST_ID_HEADER, request_id.encode())]
         token = request_id_var.set(request_id)
-        structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500
         started = time.perf_counter()
 
@@ -162,8 +194,7 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope["method"]
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(elapsed)
+            self._metrics(method, route, status).observe(elapsed)
             if self.every_request or status >= 500 or elapsed > SLOW_REQUEST_SECONDS:
                 self.log.info(
                     "request",
@@ -172,5 +203,4 @@ class ObservabilityMiddleware:
                     status=status,
                     ms=round(elapsed * 1000, 2),
                 )
-            structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)

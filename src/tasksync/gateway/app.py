@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from tasksync import __version__
-from tasksync.common.app import TELEMETRY_OFF, users_jwks
+from tasksync.common.app import TELEMETRY_OFF, add_routes, users_jwks
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
@@ -62,10 +62,7 @@ def create_app(
     app.state.routes = RouteTable()
     app.state.mounted = mounted
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(metrics_router)
-    app.include_router(openapi.router)
-    app.include_router(overview.router)
+    add_routes(app, health.router, metrics_router, openapi.router, overview.router)
     app.add_middleware(ServiceDispatch, routes=app.state.routes)
     if settings.cors_origins:
         app.add_middleware(
