@@ -17,6 +17,7 @@ from tasksync.gateway.dispatch import ServiceDispatch
 from tasksync.gateway.overview import OverviewCache
 from tasksync.gateway.routes import RouteTable
 from tasksync.gateway.settings import GatewaySettings
+from tasksync.gateway.upstream import UpstreamPool
 
 Settings = GatewaySettings
 
@@ -35,6 +36,7 @@ def create_app(
         directory = ServiceDirectory(settings, apps=mounted)
         redis = open_redis(settings)
         app.state.services = directory
+        app.state.upstream = UpstreamPool()
         app.state.overview_cache = OverviewCache(
             redis, settings.redis_prefix, settings.overview_cache_seconds
         )
@@ -43,6 +45,7 @@ def create_app(
         )
         async with AsyncExitStack() as stack:
             stack.push_async_callback(directory.close)
+            stack.callback(app.state.upstream.close)
             if redis is not None:
                 stack.push_async_callback(redis.aclose)
             for service_app in mounted.values():

@@ -7,7 +7,6 @@ in distributed mode the request is proxied over HTTP. The rest of the gateway's 
 
 from uuid import UUID
 
-import aiohttp
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tasksync.common.auth import TokenVerifier
@@ -94,6 +93,6 @@ class ServiceDispatch:
             send,
             service=service,
             replicas=state.services.replicas(service),
-            session=state.services.http_session(),
-            timeout=aiohttp.ClientTimeout(total=state.settings.proxy_timeout),
+            pool=state.upstream,
+            timeout=state.settings.proxy_timeout,
         )

@@ -1,29 +1,30 @@
-"""Forwards one HTTP request to a service over aiohttp, streaming both bodies."""
+"""Forwards one HTTP request to a service, streaming both bodies (see upstream.py)."""
 
+import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-import aiohttp
 import structlog
-from multidict import CIMultiDict
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from tasksync.common.client import IDEMPOTENT, ReplicaSet
 from tasksync.common.errors import GatewayTimeout, ServiceUnavailable
+from tasksync.gateway.upstream import NoAnswer, NotSent, Response, UpstreamPool
 
 log = structlog.get_logger("tasksync.gateway.proxy")
 
 HOP_BY_HOP = frozenset(
     {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
     }
 )
 # Bodies (both ways) up to this size are read whole and sent at once; larger ones stream.
@@ -52,48 +53,40 @@ async def forward(
     *,
     service: str,
     replicas: ReplicaSet,
-    session: aiohttp.ClientSession,
-    timeout: aiohttp.ClientTimeout,
+    pool: UpstreamPool,
+    timeout: float,
 ) -> None:
-    headers: CIMultiDict[str] = CIMultiDict()
+    lines = []
     length: int | None = None
     for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
+        name = raw_name.lower()
         if name in HOP_BY_HOP:
             continue
-        if name == "content-length":
+        if name == b"content-length":
             length = int(raw_value) if raw_value.isdigit() else None
-        headers.add(name, raw_value.decode("latin-1"))
+            continue
+        lines.append(b"%s: %s\r\n" % (name, raw_value))
     body: bytes | AsyncIterator[bytes] | None = None
     if length is not None and length <= BUFFER_LIMIT:
         body = await _read_all(receive) if length else None
+        if length:
+            lines.append(b"content-length: %d\r\n" % len(body or b""))
     elif scope["method"] not in ("GET", "HEAD"):
-        headers.popall("content-length", None)
         body = _stream(receive)
-
-    target = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else scope["path"]
+        lines.append(b"transfer-encoding: chunked\r\n")
+    target = scope.get("raw_path") or scope["path"].encode()
     if scope["query_string"]:
-        target += "?" + scope["query_string"].decode("latin-1")
+        target += b"?" + scope["query_string"]
+    request = _Request(scope["method"], target, b"".join(lines), body)
     *others, last = replicas.order()
     for base_url in others:
         try:
-            await _send_to(
-                URL(base_url + target, encoded=True),
-                scope,
-                send,
-                headers,
-                body,
-                session,
-                timeout,
-                service,
-            )
+            await _send_to(base_url, request, send, pool, timeout, service)
             return
         except _Unreached:
             replicas.failed(base_url)  # try the next replica
     try:
-        await _send_to(
-            URL(last + target, encoded=True), scope, send, headers, body, session, timeout, service
-        )
+        await _send_to(last, request, send, pool, timeout, service)
     except _Unreached as exc:
         replicas.failed(last)
         log.warning("service_unreachable", service=service, error=str(exc.__cause__))
@@ -102,50 +95,68 @@ async def forward(
         ) from exc
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: str
+    target: bytes
+    headers: bytes  # forwarded header lines, each ending in CRLF
+    body: bytes | AsyncIterator[bytes] | None
+
+    def head(self, host: bytes) -> bytes:
+        return b"%s %s HTTP/1.1\r\nhost: %s\r\n%s\r\n" % (
+            self.method.encode(),
+            self.target,
+            host,
+            self.headers,
+        )
+
+    @property
+    def may_resend(self) -> bool:
+        """Sending it twice cannot do harm: idempotent, and its body was not streamed away."""
+        return self.method in IDEMPOTENT and not isinstance(self.body, AsyncIterator)
+
+
 class _Unreached(Exception):
     """The request never reached a live replica (or may safely be sent again)."""
 
 
 async def _send_to(
-    url: URL,
-    scope: Scope,
+    base_url: str,
+    request: _Request,
     send: Send,
-    headers: CIMultiDict[str],
-    body: bytes | AsyncIterator[bytes] | None,
-    session: aiohttp.ClientSession,
-    timeout: aiohttp.ClientTimeout,
+    pool: UpstreamPool,
+    timeout: float,
     service: str,
 ) -> None:
+    address = URL(base_url)
+    host, port = address.host or "127.0.0.1", address.port or 80
     started = False
     try:
-        async with session.request(
-            scope["method"], url, headers=headers, data=body, timeout=timeout, allow_redirects=False
-        ) as resp:
-            response_headers = [
-                (name.lower(), value)
-                for name, value in resp.raw_headers
-                if name.decode("latin-1").lower() not in HOP_BY_HOP
-            ]
+        async with asyncio.timeout(timeout):
+            connection, response = await pool.request(
+                host,
+                port,
+                request.head(f"{host}:{port}".encode()),
+                request.body,
+                retry_if_stale=request.may_resend,
+            )
+            headers = [(n, v) for n, v in response.headers if n not in HOP_BY_HOP]
             await send(
-                {"type": "http.response.start", "status": resp.status, "headers": response_headers}
+                {"type": "http.response.start", "status": response.status, "headers": headers}
             )
             started = True
-            if resp.content_length is not None and resp.content_length <= BUFFER_LIMIT:
-                await send({"type": "http.response.body", "body": await resp.read()})
+            if request.method == "HEAD":
+                connection.close()  # the parser would wait for a body that never comes
+                await send({"type": "http.response.body", "body": b""})
                 return
-            async for chunk in resp.content.iter_any():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-    except aiohttp.ClientConnectorError as exc:
+            await _send_body(response, send)
+            pool.release(connection, (host, port))
+    except NotSent as exc:
         raise _Unreached from exc
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-        # A pooled connection to a replica that just died. Safe to send again elsewhere
-        # only when the method is idempotent and the body was not streamed away.
-        if not started and scope["method"] in IDEMPOTENT and not isinstance(body, AsyncIterator):
-            raise _Unreached from exc
-        if started:
-            raise
-        log.warning("service_failed", service=service, error=str(exc))
+    except NoAnswer as exc:
+        if request.may_resend:
+            raise _Unreached from exc  # a replica that just died: the next one may answer
+        log.warning("service_failed", service=service, error="closed without answering")
         raise ServiceUnavailable(
             f"The {service} service is not reachable; try again shortly."
         ) from exc
@@ -153,10 +164,27 @@ async def _send_to(
         if started:
             raise
         raise GatewayTimeout(f"The {service} service did not answer in time.") from exc
-    except aiohttp.ClientError as exc:
+    except ConnectionError as exc:
         if started:
             raise
         log.warning("service_failed", service=service, error=str(exc))
         raise ServiceUnavailable(
             f"The {service} service is not reachable; try again shortly."
         ) from exc
+
+
+async def _send_body(response: Response, send: Send) -> None:
+    """A body up to BUFFER_LIMIT is gathered and sent at once; past that, every chunk goes
+    on as it comes and nothing more is kept."""
+    kept: list[bytes] = []
+    size, streaming = 0, False
+    async for chunk in response.chunks():
+        if not streaming and size + len(chunk) <= BUFFER_LIMIT:
+            kept.append(chunk)
+            size += len(chunk)
+            continue
+        if not streaming:
+            streaming = True
+            await send({"type": "http.response.body", "body": b"".join(kept), "more_body": True})
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"" if streaming else b"".join(kept)})
