@@ -14,15 +14,16 @@ from tasksync.gateway.upstream import NoAnswer, NotSent, UpstreamPool
 OK = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
 CHUNKED = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
 
-# Given the connection's number and the request's number on it: the bytes to answer, or
-# None to close the connection without answering.
+# Given the connection's number and the request's number on it: the bytes to answer (b""
+# for nothing, keeping the connection open), or None to close it without answering.
 Answer = Callable[[int, int], bytes | None]
 
 
 @asynccontextmanager
 async def peer(answer: Answer) -> AsyncIterator[list[int]]:
-    """An HTTP peer on a free port; yields [port, connections accepted so far]."""
-    state = [0, 0]
+    """An HTTP peer on a free port; yields [port, connections accepted, connections the
+    client closed]."""
+    state = [0, 0, 0]
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         state[1] += 1
@@ -36,7 +37,7 @@ async def peer(answer: Answer) -> AsyncIterator[list[int]]:
                 writer.write(reply)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
-            pass  # the client went away
+            state[2] += 1  # the client went away
         writer.close()
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
@@ -104,3 +105,16 @@ class TestUpstreamPool:
             port = probe.getsockname()[1]  # free, and nobody listens once closed
         with pytest.raises(NotSent):
             await _get(UpstreamPool(), port)
+
+    async def test_a_request_given_up_on_closes_its_connection(self) -> None:
+        pool = UpstreamPool()
+        async with peer(lambda _, __: b"") as state:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await _get(pool, state[0])
+            for _ in range(50):
+                if state[2]:
+                    break
+                await asyncio.sleep(0.02)
+            assert state[2] == 1  # not left open, and not kept for reuse
+        pool.close()

@@ -140,16 +140,20 @@ async def _send_to(
                 request.body,
                 retry_if_stale=request.may_resend,
             )
-            headers = [(n, v) for n, v in response.headers if n not in HOP_BY_HOP]
-            await send(
-                {"type": "http.response.start", "status": response.status, "headers": headers}
-            )
-            started = True
-            if request.method == "HEAD":
-                connection.close()  # the parser would wait for a body that never comes
-                await send({"type": "http.response.body", "body": b""})
-                return
-            await _send_body(response, send)
+            try:
+                headers = [(n, v) for n, v in response.headers if n not in HOP_BY_HOP]
+                await send(
+                    {"type": "http.response.start", "status": response.status, "headers": headers}
+                )
+                started = True
+                if request.method == "HEAD":
+                    connection.close()  # the parser would wait for a body that never comes
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+                await _send_body(response, send)
+            except BaseException:
+                connection.close()  # its answer was not read to the end: it cannot be reused
+                raise
             pool.release(connection, (host, port))
     except NotSent as exc:
         raise _Unreached from exc

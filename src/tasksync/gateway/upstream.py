@@ -184,6 +184,9 @@ class UpstreamPool:
             connection.close()
             if not (connection.reused and retry_if_stale):
                 raise
+        except BaseException:
+            connection.close()  # cancelled or timed out mid-request: never to be reused
+            raise
         connection = await self._open(host, port)
         try:
             return connection, await connection.send(head, body)
