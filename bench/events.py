@@ -26,17 +26,18 @@ from sqlalchemy import Column, Float, MetaData, Table, Uuid
 from bench import report
 from tasksync.common import migrations
 from tasksync.common.clock import utcnow
-from tasksync.common.contracts.users import UserRegistered
 from tasksync.common.db import Database, drop_database, new_metadata
 from tasksync.common.events.catalog import Event
 from tasksync.common.events.handlers import EventHandlers
 from tasksync.common.events.inbox import EventApplier
-from tasksync.common.events.outbox import lock_key, publish
+from tasksync.common.events.outbox import Outbox, publish
 from tasksync.common.events.redis_streams import RedisStreamsBus, StreamConsumer
 from tasksync.common.events.relay import OutboxRelay
 from tasksync.common.events.tables import add_event_tables
 from tasksync.common.ids import uuid7
 from tasksync.common.observability import configure_logging
+from tasksync.contracts.users import UserRegistered
+from tasksync.users.models import Base as users_base
 from tasksync.users.models import event_tables as users_events
 
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -122,9 +123,8 @@ async def run_once(
     prefix = f"tasksync_bench:{uuid7().hex[:8]}"
     for url in (PRODUCER_DB, CONSUMER_DB):
         await drop_database(url)
-    db = await Database.open(PRODUCER_DB)
-    await migrations.upgrade(db, "tasksync.users")
-    db.events, db.outbox_lock = users_events, lock_key("users")
+    db = await Database.open(PRODUCER_DB, outbox=Outbox(users_events.outbox, service="users"))
+    await migrations.upgrade(db, "tasksync.users", users_base.metadata)
     out = ROOT / "bench" / "results" / f".consumer-{prefix.rsplit(':', 1)[1]}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     child = subprocess.Popen(  # noqa: ASYNC220 (started once, before any load)
@@ -139,7 +139,7 @@ async def run_once(
     assert child.stdout.readline().strip() == "ready", "the consumer process did not start"
     redis = Redis.from_url(REDIS)
     relay = OutboxRelay(db, users_events, RedisStreamsBus(redis, prefix), service="users")
-    db.on_outbox_commit = relay.wake
+    db.outbox.on_commit(relay.wake)
     relay_task = asyncio.create_task(relay.run())
     started = await produce(total, writers, rate, db, per_transaction)
     while child.poll() is None:

@@ -18,8 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tasksync import stack
-from tasksync.common import migrations
-from tasksync.common.db import Database, drop_database
+from tasksync.common.db import drop_database
 from tests.helpers.database import wipe
 
 POSTGRES_URL = os.environ.get(
@@ -90,11 +89,8 @@ async def backend_settings(
         **FAST_HASHING,
     }
     for name in stack.SERVICES:
-        db = await Database.open(stack.settings_for(name, **overrides).database_url(name))
-        try:
-            await migrations.upgrade(db, f"tasksync.{name}")
-        finally:
-            await db.close()
+        async with stack.migrated_database(name, **overrides):
+            pass
     yield overrides
     if "postgres_url" in overrides:  # each run has its own databases (and the probe's): drop them
         for name in [*stack.SERVICES, "probe"]:

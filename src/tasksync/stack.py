@@ -3,59 +3,73 @@
 service in-process and every service reaches the others through in-process clients."""
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
+from tasksync.common import registry
+from tasksync.common.app import ServiceDefinition
 from tasksync.common.client import ServiceDirectory
+from tasksync.common.db import Database
 from tasksync.common.events.local import InProcessBus
 from tasksync.common.settings import ServiceLinkSettings
 
-# Service name -> module with `create_app(settings, *, services, bus)` and `Settings`.
-SERVICES: dict[str, str] = {
-    "users": "tasksync.users.app",
-    "rooms": "tasksync.rooms.app",
-    "tasks": "tasksync.tasks.app",
-}
-GATEWAY = "tasksync.gateway.app"
+SERVICES = registry.NAMES
 
 
-def _module(name: str) -> Any:
-    if name == "gateway":
-        return importlib.import_module(GATEWAY)
-    if name not in SERVICES:
-        known = ", ".join(["gateway", *SERVICES])
-        raise ValueError(f"Unknown service {name!r}; choose one of: {known}.")
-    return importlib.import_module(SERVICES[name])
-
-
-def event_tables(name: str) -> Any:
-    """The service's outbox, inbox and dead-letter tables."""
-    return importlib.import_module(f"{SERVICES[name].rsplit('.', 1)[0]}.models").event_tables
-
-
-def event_handlers(name: str) -> Any:
-    """The service's event handlers, or None when it consumes no events."""
-    app_module = _module(name)
-    return getattr(app_module, "handlers", None)
+def definition(name: str) -> ServiceDefinition:
+    """The service's `ServiceDefinition`, from where the registry says it is."""
+    spec = registry.spec(name)
+    if not spec.definition:
+        raise ValueError(f"{name!r} is not a data-owning service.")
+    module, _, attribute = spec.definition.partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    if not isinstance(found, ServiceDefinition) or found.name != name:
+        raise TypeError(f"{spec.definition} is not the definition of {name!r}.")
+    return found
 
 
 def settings_for(name: str, **overrides: Any) -> Any:
-    return _module(name).Settings(**overrides)
+    if name == "gateway":
+        from tasksync.gateway.settings import GatewaySettings
+
+        return GatewaySettings(**overrides)
+    return definition(name).settings(**overrides)
 
 
 def build_service(name: str, **overrides: Any) -> FastAPI:
-    module = _module(name)
-    return module.create_app(module.Settings(**overrides))
+    if registry.spec(name) is registry.GATEWAY:
+        from tasksync.gateway.app import create_app
+
+        return create_app(settings_for("gateway", **overrides))
+    found = definition(name)
+    return found.create_app(found.settings(**overrides))
 
 
 def build_embedded(**overrides: Any) -> FastAPI:
+    from tasksync.gateway.app import create_app
+
     apps: dict[str, FastAPI] = {}
     directory = ServiceDirectory(ServiceLinkSettings(**overrides), apps=apps)
     bus = InProcessBus()
     for name in SERVICES:
-        module = _module(name)
-        apps[name] = module.create_app(module.Settings(**overrides), services=directory, bus=bus)
+        found = definition(name)
+        apps[name] = found.create_app(found.settings(**overrides), services=directory, bus=bus)
     bus.expect({name for name, app in apps.items() if app.state.event_handlers})
-    gateway = _module("gateway")
-    return gateway.create_app(gateway.Settings(**overrides), mounted=apps)
+    return create_app(settings_for("gateway", **overrides), mounted=apps)
+
+
+@asynccontextmanager
+async def migrated_database(name: str, **overrides: Any) -> AsyncIterator[Database]:
+    """A service's database, created and brought to its latest schema, for commands."""
+    from tasksync.common import migrations  # Alembic loads only where a process migrates
+
+    found = definition(name)
+    db = await Database.open(found.settings(**overrides).database_url(name))
+    try:
+        await migrations.upgrade(db, found.package, found.metadata)
+        yield db
+    finally:
+        await db.close()

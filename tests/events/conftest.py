@@ -12,8 +12,7 @@ from fastapi import FastAPI
 
 from tasksync.common.db import Database
 from tasksync.common.events.local import InProcessBus
-from tasksync.users.app import create_app as create_users_app
-from tasksync.users.settings import UsersSettings
+from tasksync.users.app import definition as users_service
 from tests.helpers import probe
 
 FAST_EVENTS = {
@@ -33,11 +32,11 @@ class EventStack:
 
     @property
     def users_db(self) -> Database:
-        return self.users.state.db
+        return self.users.state.kit.db
 
     @property
     def probe_db(self) -> Database:
-        return self.probe.state.db
+        return self.probe.state.kit.db
 
 
 StackFactory = Callable[..., AbstractAsyncContextManager[EventStack]]
@@ -62,7 +61,7 @@ def event_stack(event_settings: dict[str, Any]) -> StackFactory:
         await probe.create_tables(probe_settings)
         bus = InProcessBus()
         bus.expect({"probe"})
-        users = create_users_app(UsersSettings(**overrides), bus=bus)
+        users = users_service.create_app(users_service.settings(**overrides), bus=bus)
         consumer = probe.create_probe_app(probe_settings, bus)
         async with AsyncExitStack() as stack:
             for app in (consumer, users):

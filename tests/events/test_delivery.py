@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tasksync.common.contracts.users import UserRegistered
 from tasksync.common.events import operations
 from tasksync.common.events.outbox import publish
 from tasksync.common.ids import uuid7
+from tasksync.contracts.users import UserRegistered
 from tasksync.users.models import event_tables as users_events
 from tests.events.conftest import EventStack, StackFactory
 from tests.helpers import probe
@@ -32,7 +32,7 @@ class TestCommitAndRollback:
         for name in ("ann", "bob", "cid"):
             await register(running.client, name)
         await _seen(running, ["ann", "bob", "cid"])
-        await running.users.state.events.relay.drain()
+        await running.users.state.kit.events.relay.drain()
         await asyncio.sleep(0.5)  # room for a duplicate to show up, if one were coming
         assert await probe.count_seen(running.probe_db) == 3
 
@@ -58,7 +58,7 @@ class TestCommitAndRollback:
         with pytest.raises(RuntimeError):
             await failing_request()
         assert await operations.outbox_backlog(running.users_db, users_events) == 0
-        await running.users.state.events.relay.drain()
+        await running.users.state.kit.events.relay.drain()
         assert await probe.count_seen(running.probe_db) == 0
 
 
@@ -67,10 +67,10 @@ class TestRelayCrash:
         self, event_stack: StackFactory
     ) -> None:
         async with event_stack() as stack:
-            runtime = stack.users.state.events
+            runtime = stack.users.state.kit.events
             runtime.relay.stop_soon()  # the relay "dies" ...
             await asyncio.sleep(0.3)
-            stack.users_db.on_outbox_commit = None
+            runtime._stop_waking()  # and no commit wakes it any more
             await register(stack.client, "ann")  # ... after this commit, before publishing
             assert await operations.outbox_backlog(stack.users_db, users_events) == 1
             runtime.stop = _no_flush(runtime.stop)
@@ -104,7 +104,7 @@ class TestIdempotentInbox:
             "producer": "users",
             "data": {"user_id": str(uuid7()), "username": "twice", "full_name": None},
         }
-        applier = running.probe.state.events.applier
+        applier = running.probe.state.kit.events.applier
         assert await applier.apply(raw) is True
         assert await applier.apply(raw) is False
         assert await probe.seen_usernames(running.probe_db) == ["twice"]

@@ -10,13 +10,13 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from tasksync.common.contracts.users import UserRegistered
 from tasksync.common.db import Database
 from tasksync.common.events import operations
-from tasksync.common.events.outbox import lock_key, publish
+from tasksync.common.events.outbox import Outbox, publish
 from tasksync.common.events.redis_streams import RedisStreamsBus, StreamConsumer, stream_name
 from tasksync.common.events.relay import OutboxRelay
 from tasksync.common.ids import uuid7
+from tasksync.contracts.users import UserRegistered
 from tasksync.users.models import event_tables as users_events
 from tests.events.conftest import EventStack, StackFactory
 from tests.helpers import probe
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.parametrize("backend_settings", ["postgres"], indirect=
 
 
 def _consumer(stack: EventStack, redis: Redis, settings: dict[str, Any]) -> StreamConsumer:
-    applier = stack.probe.state.events.applier
+    applier = stack.probe.state.kit.events.applier
     return StreamConsumer(
         redis,
         prefix=settings["redis_prefix"],
@@ -52,14 +52,14 @@ class TestConsumerCrash:
         await register(running.client, "ann")
         await asyncio.wait_for(probe.behaviour.entered.wait(), 10)
 
-        runtime = running.probe.state.events
+        runtime = running.probe.state.kit.events
         (doomed,) = [t for t in runtime._tasks if t.get_name() == "probe-consumer"]
         doomed.cancel()  # the consumer dies inside its handler, before committing or acking
         await asyncio.gather(doomed, return_exceptions=True)
         assert await probe.count_seen(running.probe_db) == 0
 
         probe.behaviour.block = None
-        redis: Redis = running.probe.state.redis
+        redis: Redis = running.probe.state.kit.redis
         survivor = _consumer(running, redis, event_settings)
         task = asyncio.create_task(survivor.run())
         try:
@@ -87,7 +87,7 @@ class TestDuplicateEntries:
             "producer": "users",
             "data": {"user_id": str(uuid7()), "username": "echo", "full_name": None},
         }
-        bus = RedisStreamsBus(running.users.state.redis, event_settings["redis_prefix"])
+        bus = RedisStreamsBus(running.users.state.kit.redis, event_settings["redis_prefix"])
         await bus.publish("users", [envelope, envelope])
         await eventually(lambda: probe.count_seen(running.probe_db))
         await asyncio.sleep(0.5)
@@ -138,14 +138,16 @@ class TestTwoRelays:
     async def test_two_relays_of_one_service_publish_each_event_once_in_commit_order(
         self, running: EventStack, event_settings: dict[str, Any]
     ) -> None:
-        running.users.state.events.relay.stop_soon()  # replaced by the two replicas below
+        running.users.state.kit.events.relay.stop_soon()  # replaced by the two replicas below
         url = running.users_db.url
         prefix = f"{event_settings['redis_prefix']}:relays"
-        replicas = [await Database.open(url) for _ in range(2)]
-        redis: Redis = running.users.state.redis
+        replicas = [
+            await Database.open(url, outbox=Outbox(users_events.outbox, service="users"))
+            for _ in range(2)
+        ]
+        redis: Redis = running.users.state.kit.redis
         relays = []
         for db in replicas:
-            db.events, db.outbox_lock = users_events, lock_key("users")
             relays.append(
                 OutboxRelay(
                     db,

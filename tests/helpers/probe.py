@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Column, MetaData, String, Table, Uuid, func, select
 
-from tasksync.common.app import build_service_app
-from tasksync.common.contracts.users import UserDeleted, UserRegistered
+from tasksync.common.app import ServiceDefinition
 from tasksync.common.db import Database, new_metadata
 from tasksync.common.events.catalog import Event
 from tasksync.common.events.handlers import EventHandlers
 from tasksync.common.events.local import InProcessBus
 from tasksync.common.events.tables import add_event_tables
 from tasksync.common.settings import ServiceSettings
+from tasksync.contracts.users import UserDeleted, UserRegistered
 
 metadata: MetaData = new_metadata()
 tables = add_event_tables(metadata)
@@ -75,16 +75,19 @@ async def create_tables(settings: ServiceSettings) -> None:
         await db.close()
 
 
+definition = ServiceDefinition(
+    name="probe",
+    package="tests.helpers",
+    settings=ServiceSettings,
+    routers=[],
+    metadata=metadata,
+    event_tables=tables,
+    handlers=handlers,
+)
+
+
 def create_probe_app(settings: ServiceSettings, bus: InProcessBus | None = None) -> FastAPI:
-    return build_service_app(
-        name="probe",
-        package="tests.helpers",
-        settings=settings,
-        routers=[],
-        events=tables,
-        handlers=handlers,
-        bus=bus,
-    )
+    return definition.create_app(settings, bus=bus)
 
 
 async def seen_usernames(db: Database) -> list[str | None]:

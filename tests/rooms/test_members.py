@@ -145,7 +145,8 @@ class TestListingMembers:
         one = await client.get(f"{_members(room.id)}/{cast.admin.id}", headers=cast.viewer.headers)
         assert one.status_code == 200
         body = one.json()
-        assert set(body) == {"room_id", "user_id", "role", "joined_at"}
+        assert set(body) == {"room_id", "user_id", "username", "role", "joined_at"}
+        assert body["username"] == cast.admin.username
         assert (body["room_id"], body["user_id"], body["role"]) == (room.id, cast.admin.id, "admin")
 
 

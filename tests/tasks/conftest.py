@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tasksync import stack
 from tasksync.common.db import Database
-from tasksync.tasks.models import Membership
+from tasksync.tasks.models import room_roles
 from tests.helpers.builders import Person, signed_up
 from tests.helpers.rooms import create_room, join, set_role
 from tests.helpers.waiting import eventually
@@ -37,7 +37,7 @@ async def client(embedded: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def tasks_db(embedded: FastAPI) -> Database:
     """The tasks service's own database."""
-    return embedded.state.mounted["tasks"].state.db
+    return embedded.state.mounted["tasks"].state.kit.db
 
 
 ROLES = ("owner", "admin", "member", "viewer")
@@ -78,7 +78,9 @@ async def replica_roles(tasks_db: Database, room_id: str) -> dict[str, str]:
     """The tasks service's copy of a room's memberships: user id -> role."""
     async with tasks_db.sessionmaker() as session:
         rows = await session.execute(
-            select(Membership.user_id, Membership.role).where(Membership.room_id == UUID(room_id))
+            select(room_roles.table.c.user_id, room_roles.table.c.role).where(
+                room_roles.table.c.room_id == UUID(room_id)
+            )
         )
         return {str(user_id): role for user_id, role in rows}
 

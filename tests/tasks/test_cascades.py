@@ -44,7 +44,7 @@ class TestRoomDeleted:
         for task in tasks:
             assert (await get_task(client, room.owner, task["id"])).status_code == 404
         assert (await get_task(client, room.member, kept["id"])).status_code == 200
-        outbox = tasks_db.events.outbox
+        outbox = tasks_db.outbox.table
         async with tasks_db.sessionmaker() as session:
             deleted = await session.scalars(
                 select(outbox.c.envelope).where(outbox.c.type == "task.deleted")

@@ -36,7 +36,7 @@ async def test_expired_idempotency_keys_are_pruned_while_fresh_ones_stay(
             )
         app = stack.build_embedded(**settings)
         async with app.router.lifespan_context(app):  # housekeeping runs once at start
-            tasks_db = app.state.mounted["tasks"].state.db
+            tasks_db = app.state.mounted["tasks"].state.kit.db
             for _ in range(50):
                 if await _keys(tasks_db) == ["fresh"]:
                     break

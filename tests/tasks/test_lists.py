@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from tasksync.common.db import Database
-from tasksync.tasks.models import Membership, Task
-from tasksync.tasks.schemas import PRIORITY_RANK, Priority, Status
+from tasksync.contracts.tasks import PRIORITY_RANK, Priority, Status
+from tasksync.tasks.models import Task, room_roles
 from tests.helpers.builders import Person, signed_up
 from tests.helpers.rooms import create_room
 from tests.helpers.tasks import all_pages, create_task
@@ -199,7 +199,7 @@ class TestPagination:
         rows = [_row(room_id, user, n, fields) for n, fields in enumerate(tasks, start=1)]
         async with tasks_db.sessionmaker.begin() as session:
             await session.execute(
-                insert(Membership).values(room_id=room_id, user_id=user, role="viewer")
+                insert(room_roles.table).values(room_id=room_id, user_id=user, role="viewer")
             )
             if rows:
                 await session.execute(insert(Task), rows)

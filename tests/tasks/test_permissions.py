@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import delete
 
 from tasksync.common.db import Database
-from tasksync.tasks.models import Membership
+from tasksync.tasks.models import room_roles
 from tests.helpers.builders import assert_problem
 from tests.helpers.rooms import set_role
 from tests.helpers.tasks import create_task
@@ -175,7 +175,9 @@ class TestMembershipReplica:
         self, client: httpx.AsyncClient, room: Room, tasks_db: Database
     ) -> None:
         async with tasks_db.sessionmaker.begin() as session:
-            await session.execute(delete(Membership).where(Membership.room_id == UUID(room.id)))
+            await session.execute(
+                delete(room_roles.table).where(room_roles.table.c.room_id == UUID(room.id))
+            )
         response = await client.post(
             f"/api/v1/rooms/{room.id}/tasks", json={"title": "x"}, headers=room.member.headers
         )

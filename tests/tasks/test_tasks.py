@@ -13,7 +13,7 @@ from tests.tasks.conftest import Room
 
 
 async def _outbox(tasks_db: Database) -> list[dict]:
-    outbox = tasks_db.events.outbox
+    outbox = tasks_db.outbox.table
     async with tasks_db.sessionmaker() as session:
         rows = await session.scalars(select(outbox.c.envelope).order_by(outbox.c.seq))
         return list(rows)

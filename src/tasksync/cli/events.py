@@ -1,8 +1,7 @@
 """`tasksync events ...`: look at the event backbone and mend it."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -11,11 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import tasksync.common.contracts  # noqa: F401  (registers every event type)
 from tasksync import stack
 from tasksync.common.db import Database
 from tasksync.common.events import operations
 from tasksync.common.events.catalog import CATALOG
+from tasksync.common.events.tables import EventTables
 from tasksync.common.redis_client import open_redis
 
 app = typer.Typer(no_args_is_help=True, help="The event backbone: backlog, lag, dead letters.")
@@ -30,24 +29,21 @@ def _overrides(data_dir: Path | None) -> dict[str, Any]:
     return {"data_dir": data_dir} if data_dir else {}
 
 
-@asynccontextmanager
-async def _service_db(name: str, data_dir: Path | None) -> AsyncIterator[Database]:
-    settings = stack.settings_for(name, **_overrides(data_dir))
-    db = await Database.open(settings.database_url(name))
-    try:
-        from tasksync.common import migrations  # Alembic loads only in commands that migrate
+def _service_db(name: str, data_dir: Path | None) -> AbstractAsyncContextManager[Database]:
+    return stack.migrated_database(name, **_overrides(data_dir))
 
-        await migrations.upgrade(db, f"tasksync.{name}")
-        yield db
-    finally:
-        await db.close()
+
+def _event_tables(name: str) -> EventTables:
+    tables = stack.definition(name).event_tables
+    assert tables is not None, f"{name} has no event tables"
+    return tables
 
 
 async def _status(data_dir: Path | None) -> tuple[Table, Table | None]:
     services = Table("service", "outbox backlog", "dead letters", title="Services")
     for name in stack.SERVICES:
         async with _service_db(name, data_dir) as db:
-            tables = stack.event_tables(name)
+            tables = _event_tables(name)
             backlog = await operations.outbox_backlog(db, tables)
             dead = len(await operations.dead_letters(db, tables))
         services.add_row(name, str(backlog), str(dead))
@@ -79,9 +75,7 @@ async def _dead_letters(data_dir: Path | None) -> list[tuple[str, dict[str, Any]
     found = []
     for name in stack.SERVICES:
         async with _service_db(name, data_dir) as db:
-            found += [
-                (name, row) for row in await operations.dead_letters(db, stack.event_tables(name))
-            ]
+            found += [(name, row) for row in await operations.dead_letters(db, _event_tables(name))]
     return found
 
 
@@ -110,7 +104,7 @@ async def _replay(event_id: UUID | None, data_dir: Path | None) -> int:
     marked = 0
     for name in stack.SERVICES:
         async with _service_db(name, data_dir) as db:
-            marked += await operations.request_replay(db, stack.event_tables(name), event_id)
+            marked += await operations.request_replay(db, _event_tables(name), event_id)
     return marked
 
 
@@ -143,7 +137,7 @@ def replay(
 def render_catalog() -> str:
     consumers: dict[str, list[str]] = {}
     for name in stack.SERVICES:
-        handlers = stack.event_handlers(name)
+        handlers = stack.definition(name).consumed
         for event_type in handlers.types if handlers else ():
             consumers.setdefault(event_type, []).append(name)
     lines = [

@@ -89,13 +89,13 @@ def serve(
     data_dir: DataDir = None,
 ) -> None:
     """Run one service on its own (the building block of the distributed mode)."""
-    from tasksync.common.settings import SERVICE_PORTS
+    from tasksync.common import registry
 
     try:
         application = stack.build_service(service, **_overrides(data_dir))
     except ValueError as exc:
         raise _fail(str(exc)) from exc
-    port = port or SERVICE_PORTS[service]
+    port = port or registry.spec(service).port
     settings = application.state.settings
     serve_app(
         application,
@@ -112,9 +112,6 @@ def migrate(
     data_dir: DataDir = None,
 ) -> None:
     """Bring a service's database (or every one) up to the latest schema."""
-    from tasksync.common import migrations
-    from tasksync.common.db import Database
-
     names = list(stack.SERVICES) if service == "all" else [service]
     if any(name not in stack.SERVICES for name in names):
         raise _fail(
@@ -123,13 +120,8 @@ def migrate(
 
     async def run() -> None:
         for name in names:
-            settings = stack.settings_for(name, **_overrides(data_dir))
-            db = await Database.open(settings.database_url(name))
-            try:
-                await migrations.upgrade(db, f"tasksync.{name}")
-            finally:
-                await db.close()
-            console.print(f"[green]migrated[/] {name}")
+            async with stack.migrated_database(name, **_overrides(data_dir)):
+                console.print(f"[green]migrated[/] {name}")
 
     asyncio.run(run())
 
@@ -138,20 +130,28 @@ def migrate(
 def revision(
     service: Annotated[str, typer.Argument(help="The service whose models changed.")],
     message: Annotated[str, typer.Option("-m", "--message", help="What the change is.")],
+    kit_tables: Annotated[
+        bool, typer.Option("--kit-tables", help="A new service's first revision: kit tables.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Write a new migration from the difference between a service's models and its database."""
+    """Write a new migration from the difference between a service's models and its database.
+    A new service's first revision, with --kit-tables, creates the kit's tables it declares
+    (event tables, replicas, idempotency keys) by calling their frozen migration steps."""
     from tasksync.common import migrations
-    from tasksync.common.db import Database
+
+    try:
+        found = stack.definition(service)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    if kit_tables:
+        path = migrations.write_kit_tables_revision(found.package, found.metadata, message)
+        console.print(f"[green]wrote[/] {path}")
+        return
 
     async def run() -> None:
-        settings = stack.settings_for(service, **_overrides(data_dir))
-        db = await Database.open(settings.database_url(service))
-        try:
-            await migrations.upgrade(db, f"tasksync.{service}")
-            await migrations.revision(db, f"tasksync.{service}", message)
-        finally:
-            await db.close()
+        async with stack.migrated_database(service, **_overrides(data_dir)) as db:
+            await migrations.revision(db, found.package, found.metadata, message)
 
     asyncio.run(run())
 

@@ -8,6 +8,7 @@ Every seeded account has the password printed at the end.
 
 import random
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,7 +18,6 @@ import orjson
 from sqlalchemy import Table, insert, text
 
 from tasksync import stack
-from tasksync.common import migrations
 from tasksync.common.clock import utcnow
 from tasksync.common.db import Database
 from tasksync.common.ids import uuid7
@@ -112,12 +112,11 @@ async def seed(
     rng = random.Random(seed)
     now = utcnow()
     run = uuid7().hex[-6:]
-    dbs: dict[str, Database] = {}
-    for name in ("users", "rooms", "tasks"):
-        settings = stack.settings_for(name, **overrides)
-        dbs[name] = await Database.open(settings.database_url(name))
-        await migrations.upgrade(dbs[name], f"tasksync.{name}")
-    try:
+    async with AsyncExitStack() as opened:
+        dbs: dict[str, Database] = {
+            name: await opened.enter_async_context(stack.migrated_database(name, **overrides))
+            for name in ("users", "rooms", "tasks")
+        }
         password_hash = await PasswordHasher(stack.settings_for("users", **overrides)).hash(
             PASSWORD
         )
@@ -146,7 +145,7 @@ async def seed(
         )
         await _write(
             dbs["rooms"],
-            rooms_models.KnownUser.__table__,
+            rooms_models.known_users.table,
             [
                 {**p, "username_key": p["username"].lower(), "is_active": True, "updated_at": now}
                 for p in people
@@ -186,7 +185,7 @@ async def seed(
         await _write(dbs["rooms"], rooms_models.Membership.__table__, members, progress)
         await _write(
             dbs["tasks"],
-            tasks_models.Membership.__table__,
+            tasks_models.room_roles.table,
             [{k: m[k] for k in ("room_id", "user_id", "role")} for m in members],
             progress,
         )
@@ -237,6 +236,3 @@ async def seed(
             async with db.engine.begin() as conn:
                 await conn.execute(text("ANALYZE"))
         return Seeded([p["username"] for p in people], [r["id"] for r in room_rows], len(task_rows))
-    finally:
-        for db in dbs.values():
-            await db.close()

@@ -18,9 +18,7 @@ import aiohttp
 from rich.console import Console
 
 from tasksync import stack
-from tasksync.common import migrations
-from tasksync.common.db import Database
-from tasksync.common.settings import SERVICE_PORTS
+from tasksync.common import registry
 
 console = Console(stderr=True)
 REPLICA_PORT_STEP = 100  # replica n of a service listens on its port + n * 100
@@ -60,13 +58,12 @@ class Process:
 
 def plan(replicas: dict[str, int], gateway_port: int) -> dict[str, list[int]]:
     """Each service keeps its usual distance from the gateway's port (users +1, ...)."""
-    shift = gateway_port - SERVICE_PORTS["gateway"]
+    shift = gateway_port - registry.GATEWAY.port
     ports = {
-        name: [
-            SERVICE_PORTS[name] + shift + n * REPLICA_PORT_STEP
-            for n in range(replicas.get(name, 1))
+        spec.name: [
+            spec.port + shift + n * REPLICA_PORT_STEP for n in range(replicas.get(spec.name, 1))
         ]
-        for name in stack.SERVICES
+        for spec in registry.SERVICES
     }
     ports["gateway"] = [gateway_port]
     return ports
@@ -86,12 +83,8 @@ def child_env(postgres_url: str, redis_url: str, ports: dict[str, list[int]]) ->
 
 async def migrate_all(postgres_url: str) -> None:
     for name in stack.SERVICES:
-        settings = stack.settings_for(name, postgres_url=postgres_url)
-        db = await Database.open(settings.database_url(name))
-        try:
-            await migrations.upgrade(db, f"tasksync.{name}")
-        finally:
-            await db.close()
+        async with stack.migrated_database(name, postgres_url=postgres_url):
+            pass
 
 
 async def wait_ready(process: Process, session: aiohttp.ClientSession, timeout: float = 60) -> bool:

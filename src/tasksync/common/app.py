@@ -1,40 +1,52 @@
 """The one way a service app is built: the same middleware, errors, health and lifespan.
 
-A service's `create_app` names its routers and its start-up hook; everything else (database,
-migrations, Redis, token verification, service clients) is set up here, inside the lifespan,
-so that tests and the embedded stack can build many apps in one process.
+Each service's `app.py` declares one `ServiceDefinition`: its routers, tables, event handlers,
+replicas and start hook. Everything else (database, migrations, Redis, token verification,
+service clients, the event runtime, the replicas' handlers, housekeeping) is set up here,
+inside the lifespan, so that tests and the embedded stack can build many apps in one process.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync import __version__
+from tasksync.common import idempotency
 from tasksync.common.auth import JwksFetcher, TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.db import Database
 from tasksync.common.errors import ServiceUnavailable, install_error_handlers
 from tasksync.common.events.handlers import EventHandlers
 from tasksync.common.events.local import InProcessBus
+from tasksync.common.events.outbox import Outbox
 from tasksync.common.events.runtime import EventRuntime
 from tasksync.common.events.tables import EventTables
 from tasksync.common.health import metrics_router
 from tasksync.common.health import router as health_router
+from tasksync.common.kit import Kit
+from tasksync.common.known_users import KnownUsers
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
+from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
+from tasksync.common.room_roles import RoleSource, RoomRoleReplica
 from tasksync.common.settings import ServiceSettings
 
-StartupHook = Callable[[FastAPI], Awaitable[None]]
 log = structlog.get_logger("tasksync.app")
 JWKS_PATH = "/.well-known/jwks.json"
 # FastAPI's own OpenTelemetry hooks look up the providers on every request (about 5 % of a
 # read's CPU); TaskSync's metrics and logs come from ObservabilityMiddleware instead.
 TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+StartHook = Callable[[Kit], Awaitable[Any]]
+Chore = Callable[[AsyncSession], Awaitable[None]]
 
 
 def users_jwks(services: ServiceDirectory) -> JwksFetcher:
@@ -49,68 +61,127 @@ def users_jwks(services: ServiceDirectory) -> JwksFetcher:
     return fetch
 
 
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """Everything the kit needs to know about one service (its `app.py` declares it).
+
+    - `metadata`: its tables (migrated from `<package>.migrations`);
+    - `event_tables`: its outbox, inbox and dead letters, when it publishes or consumes;
+    - `handlers`: what it does with other services' events;
+    - `room_roles`: the replica of room roles it authorizes with, or a factory of its own
+      `RoleSource` (the rooms service reads its memberships directly);
+    - `known_users`: the replica of accounts, when it needs to know who exists;
+    - `idempotency_keys`: the table of `Idempotency-Key` answers (pruned by the kit);
+    - `start`: builds the service's runtime object (`app.state.runtime`) from the kit;
+    - `jwks`: where the service's verifier gets the signing keys (the users service signs
+      them itself); `housekeeping`: chores run at start and every `housekeeping_interval`.
+    """
+
+    name: str
+    settings: type[ServiceSettings]
+    routers: Sequence[APIRouter]
+    metadata: MetaData
+    event_tables: EventTables | None = None
+    handlers: EventHandlers | None = None
+    room_roles: RoomRoleReplica | Callable[[Kit], RoleSource] | None = None
+    known_users: KnownUsers | None = None
+    idempotency_keys: Table | None = None
+    start: StartHook | None = None
+    jwks: Callable[[FastAPI], JwksFetcher] | None = None
+    housekeeping: Sequence[Chore] = ()
+    description: str = ""
+    package: str = ""
+    _all_handlers: EventHandlers = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "package", self.package or f"tasksync.{self.name}")
+        combined = EventHandlers(self.name)
+        for replica in (self.room_roles, self.known_users):
+            if isinstance(replica, RoomRoleReplica | KnownUsers):
+                combined.include(replica.handlers)
+        if self.handlers is not None:
+            combined.include(self.handlers)
+        object.__setattr__(self, "_all_handlers", combined)
+
+    @property
+    def consumed(self) -> EventHandlers | None:
+        """Every handler the service runs: its replicas' first, then its own."""
+        return self._all_handlers if self._all_handlers.types else None
+
+    def create_app(
+        self,
+        settings: ServiceSettings | None = None,
+        *,
+        services: ServiceDirectory | None = None,
+        bus: InProcessBus | None = None,
+    ) -> FastAPI:
+        """The service's app; `services` and `bus` are the embedded stack's shared ones."""
+        return build_service_app(self, settings or self.settings(), services=services, bus=bus)
+
+
 def build_service_app(
-    *,
-    name: str,
-    package: str,
+    definition: ServiceDefinition,
     settings: ServiceSettings,
-    routers: Sequence[APIRouter],
+    *,
     services: ServiceDirectory | None = None,
-    on_startup: StartupHook | None = None,
-    jwks: Callable[[FastAPI], JwksFetcher] | None = None,
-    events: EventTables | None = None,
-    handlers: EventHandlers | None = None,
     bus: InProcessBus | None = None,
-    housekeeping: Callable[[AsyncSession], Awaitable[None]] | None = None,
-    description: str = "",
 ) -> FastAPI:
-    """Builds a service app. `events` are its event tables (it publishes); `handlers` are
-    what it does with other services' events; `bus` is the embedded stack's shared bus;
-    `housekeeping` runs in its own transaction at start and then every
-    `housekeeping_interval` seconds (pruning expired rows and the like)."""
+    name = definition.name
+    handlers = definition.consumed
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.log_format)
         directory = services or ServiceDirectory(settings)
-        db = await Database.open(settings.database_url(name), pool_size=settings.db_pool_size)
+        tables = definition.event_tables
+        outbox = Outbox(tables.outbox, service=name) if tables is not None else None
+        db = await Database.open(
+            settings.database_url(name), pool_size=settings.db_pool_size, outbox=outbox
+        )
         redis = open_redis(settings)
         try:
             if settings.migrate_on_start:
                 # Imported here: Alembic costs a service ~8 MB it needs only to migrate.
                 from tasksync.common import migrations
 
-                await migrations.upgrade(db, package)
-            app.state.db = db
-            app.state.redis = redis
-            app.state.services = directory
-            fetch = jwks(app) if jwks else users_jwks(directory)
+                await migrations.upgrade(db, definition.package, definition.metadata)
+            kit = Kit(
+                name=name,
+                settings=settings,
+                db=db,
+                redis=redis,
+                services=directory,
+                known_users=definition.known_users,
+                idempotency_keys=definition.idempotency_keys,
+            )
+            app.state.kit = kit
+            fetch = definition.jwks(app) if definition.jwks else users_jwks(directory)
             app.state.verifier = TokenVerifier(
                 fetch, refresh_cooldown=settings.jwks_refresh_cooldown
             )
-            if on_startup:
-                await on_startup(app)
-            runtime = None
-            if events is not None:
-                runtime = EventRuntime(
+            kit.room_roles = _role_source(definition, kit)
+            app.state.runtime = await definition.start(kit) if definition.start else None
+            if tables is not None:
+                kit.events = EventRuntime(
                     service=name,
                     db=db,
-                    tables=events,
+                    tables=tables,
                     settings=settings,
                     redis=redis,
                     local_bus=bus,
                     handlers=handlers,
                 )
-                await runtime.start()
-            app.state.events = runtime
-            chores = asyncio.create_task(_every(settings.housekeeping_interval, db, housekeeping))
+                await kit.events.start()
+            chores = asyncio.create_task(
+                _every(settings.housekeeping_interval, db, _chores(definition))
+            )
             try:
                 yield
             finally:
                 chores.cancel()
                 await asyncio.gather(chores, return_exceptions=True)
-                if runtime is not None:
-                    await runtime.stop()
+                if kit.events is not None:
+                    await kit.events.stop()
         finally:
             if services is None:
                 await directory.close()
@@ -121,7 +192,7 @@ def build_service_app(
     app = FastAPI(
         title=f"TaskSync {name}",
         version=__version__,
-        description=description,
+        description=definition.description,
         lifespan=lifespan,
         telemetry=TELEMETRY_OFF,
     )
@@ -133,10 +204,30 @@ def build_service_app(
         ObservabilityMiddleware, service=name, every_request=settings.access_log == "all"
     )
     add_routes(app, health_router, metrics_router)
-    for router in routers:
+    for router in definition.routers:
         _summaries_from_docstrings(router)
-    add_routes(app, *routers)
+    add_routes(app, *definition.routers)
+    document_responses(app)
     return app
+
+
+def _role_source(definition: ServiceDefinition, kit: Kit) -> RoleSource | None:
+    if isinstance(definition.room_roles, RoomRoleReplica):
+        return definition.room_roles.source(kit.services.client("rooms"))
+    if definition.room_roles is not None:
+        return definition.room_roles(kit)
+    return None
+
+
+def _chores(definition: ServiceDefinition) -> list[Chore]:
+    chores = list(definition.housekeeping)
+    if (table := definition.idempotency_keys) is not None:
+
+        async def forget_expired_idempotency_keys(session: AsyncSession) -> None:
+            await idempotency.prune(session, table)
+
+        chores.append(forget_expired_idempotency_keys)
+    return chores
 
 
 def add_routes(app: FastAPI, *routers: APIRouter) -> None:
@@ -148,15 +239,14 @@ def add_routes(app: FastAPI, *routers: APIRouter) -> None:
         app.router.routes.extend(router.routes)
 
 
-async def _every(
-    interval: float, db: Database, chore: Callable[[AsyncSession], Awaitable[None]] | None
-) -> None:
-    while chore is not None:
-        try:
-            async with db.sessionmaker.begin() as session:
-                await chore(session)
-        except Exception as exc:
-            log.warning("housekeeping_failed", error=str(exc))
+async def _every(interval: float, db: Database, chores: list[Chore]) -> None:
+    while chores:
+        for chore in chores:
+            try:
+                async with db.sessionmaker.begin() as session:
+                    await chore(session)
+            except Exception as exc:
+                log.warning("housekeeping_failed", chore=chore.__name__, error=str(exc))
         await asyncio.sleep(interval)
 
 

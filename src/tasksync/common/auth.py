@@ -28,12 +28,14 @@ JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The caller, as its access token says."""
+    """The caller, as its access token says, and the token itself (to call other services
+    on the caller's behalf)."""
 
     id: UUID
     username: str
     session_id: str
     expires_at: int
+    token: str
 
 
 class TokenVerifier:
@@ -83,6 +85,7 @@ class TokenVerifier:
                 username=str(claims.get("name", "")),
                 session_id=str(claims["sid"]),
                 expires_at=int(claims["exp"]),
+                token=token,
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The access token has expired; refresh it.") from exc

@@ -9,7 +9,13 @@ ETags are strong (`"3"`): `If-Match` uses the strong comparison of RFC 9110, so 
 precondition.
 """
 
+from typing import Annotated
+
+from fastapi import Header
+
 from tasksync.common.errors import PreconditionFailed
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000)]
 
 
 def etag(version: int) -> str:

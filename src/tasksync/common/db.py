@@ -10,7 +10,7 @@ fixed statements go one step further with `Database.first()`.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -28,10 +28,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from tasksync.common.errors import DomainError
-from tasksync.common.events.outbox import OutboxSession
+from tasksync.common.events.outbox import Outbox, OutboxSession
 
 log = structlog.get_logger("tasksync.db")
 
@@ -50,6 +51,22 @@ NAMING_CONVENTION = {
 def new_metadata() -> MetaData:
     """Each service declares its tables on its own metadata, so each migrates alone."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def model_base() -> type[DeclarativeBase]:
+    """The declarative base of one service's models: its own metadata (so each service
+    migrates alone) and UTC datetimes."""
+
+    class Base(DeclarativeBase):
+        metadata = new_metadata()
+        type_annotation_map = {datetime: UTCDateTime}
+
+    return Base
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern written with `escape="\\"`."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def upsert(session: AsyncSession, table: Any) -> Any:
@@ -133,8 +150,10 @@ async def drop_database(url: str) -> None:
 class Database:
     """One service's database: its engine and its session factory."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, outbox: Outbox | None = None) -> None:
         self.url = url
+        # Where `publish` writes, for a service that publishes events (events/outbox.py).
+        self.outbox = outbox
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"pool_pre_ping": False}
         if not self.is_sqlite:
@@ -152,10 +171,6 @@ class Database:
         # the p99 of a busy service at five times its p50. A request holds one turn at most:
         # never take `reading()` inside a `DbSession`.
         self.turns = asyncio.Semaphore(max(1, pool_size - RESERVED_CONNECTIONS))
-        # Set by the event runtime when the service publishes events (see events/outbox.py).
-        self.events: Any = None
-        self.outbox_lock = 0
-        self.on_outbox_commit: Callable[[], None] | None = None
         self.sessionmaker = async_sessionmaker(
             self.engine,
             expire_on_commit=False,
@@ -164,9 +179,11 @@ class Database:
         )
 
     @classmethod
-    async def open(cls, url: str, *, pool_size: int = 10) -> "Database":
+    async def open(
+        cls, url: str, *, pool_size: int = 10, outbox: Outbox | None = None
+    ) -> "Database":
         await ensure_database(url)
-        return cls(url, pool_size=pool_size)
+        return cls(url, pool_size=pool_size, outbox=outbox)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
@@ -203,7 +220,7 @@ class Database:
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    db: Database = request.app.state.db
+    db: Database = request.app.state.kit.db
     async with db.turns, db.sessionmaker() as session:
         try:
             yield session

@@ -34,6 +34,13 @@ class BadRequest(DomainError):
     """A well-formed request that cannot be used (e.g. a cursor from another list)."""
 
 
+class InvalidField(DomainError):
+    """A well-formed field that cannot be used (an assignee outside the room, a parent from
+    another task): rendered like a validation error."""
+
+    status, slug, title = 422, "validation-error", "Invalid request"
+
+
 class Unauthorized(DomainError):
     status, slug, title = 401, "unauthorized", "Authentication required"
 

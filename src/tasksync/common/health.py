@@ -18,10 +18,10 @@ async def health(request: Request) -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(request: Request) -> dict[str, str]:
-    state = request.app.state
-    checks = {"database": state.db.ping()}
-    if state.redis is not None:
-        checks["redis"] = state.redis.ping()
+    kit = request.app.state.kit
+    checks = {"database": kit.db.ping()}
+    if kit.redis is not None:
+        checks["redis"] = kit.redis.ping()
     results = await asyncio.gather(*checks.values(), return_exceptions=True)
     failed = [
         name
@@ -30,7 +30,7 @@ async def ready(request: Request) -> dict[str, str]:
     ]
     if failed:
         raise ServiceUnavailable(f"Not ready: {', '.join(failed)} not reachable.")
-    return {"status": "ready", "service": state.service_name}
+    return {"status": "ready", "service": kit.name}
 
 
 @metrics_router.get("/metrics")

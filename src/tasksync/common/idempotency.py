@@ -8,30 +8,27 @@ that stored response back and changes nothing. Following the IETF draft
 - the same key with a different request (another body, or another route) is a 422 problem;
 - a request racing a not-yet-committed first use of its key is a 409 problem (retry it).
 
-A service adds the table to its metadata (then writes a migration):
+A service names its table in its definition (`idempotency_keys=add_idempotency_table(...)`);
+a route takes the `Idempotency` dependency and runs the write through it, so service
+functions never see the header:
 
-    idempotency_keys = add_idempotency_table(Base.metadata)
-
-and in the unit of work of the write:
-
-    request = fingerprint("create-task", room_id, body.model_dump(mode="json"))
-    stored = await lookup(session, table, user_id=..., key=..., fingerprint=request)
-    if stored is not None:
-        return stored.body
-    ...  # the write
-    await remember(session, table, user_id=..., key=..., fingerprint=request, status=201,
-                   body=...)
+    return await idempotency.run(
+        session, ("create-task", room_id, body), lambda: _create(...), schema=TaskRead
+    )
 
 Keys are kept for `RETENTION` (24 hours); `prune` removes older ones.
 """
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import orjson
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     Column,
@@ -46,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasksync.common.auth import CurrentUser
 from tasksync.common.clock import utcnow
 from tasksync.common.db import UTCDateTime, upsert
 from tasksync.common.errors import Conflict, DomainError
@@ -149,3 +147,61 @@ async def remember(
 async def prune(session: AsyncSession, table: Table) -> None:
     """Forgets keys older than the retention period."""
     await session.execute(delete(table).where(table.c.created_at <= utcnow() - RETENTION))
+
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias=HEADER, min_length=1, max_length=MAX_KEY_LENGTH)
+]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """A write's `Idempotency-Key`, if it came with one, and where answers are kept."""
+
+    key: str | None
+    user_id: UUID
+    table: Table
+
+    async def run(
+        self,
+        session: AsyncSession,
+        request: tuple[Any, ...],
+        write: Callable[[], Awaitable[M]],
+        *,
+        schema: type[M],
+        status: int = 201,
+    ) -> M:
+        """`write()`'s answer; with a key, a repeat of the same `request` (the operation,
+        its target and its body) gets the first answer back and writes nothing."""
+        if self.key is None:
+            return await write()
+        parts = [p.model_dump(mode="json") if isinstance(p, BaseModel) else p for p in request]
+        digest = fingerprint(*parts)
+        stored = await lookup(
+            session, self.table, user_id=self.user_id, key=self.key, fingerprint=digest
+        )
+        if stored is not None:
+            return schema.model_validate(stored.body)
+        answer = await write()
+        await remember(
+            session,
+            self.table,
+            user_id=self.user_id,
+            key=self.key,
+            fingerprint=digest,
+            status=status,
+            body=answer.model_dump(mode="json"),
+        )
+        return answer
+
+
+async def _idempotency(
+    request: Request, caller: CurrentUser, key: IdempotencyKey = None
+) -> Idempotency:
+    table = request.app.state.kit.idempotency_keys
+    assert table is not None, "the service's definition names no idempotency_keys table"
+    return Idempotency(key=key, user_id=caller.id, table=table)
+
+
+IdempotentWrite = Annotated[Idempotency, Depends(_idempotency)]

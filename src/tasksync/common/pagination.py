@@ -7,10 +7,12 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 import orjson
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from tasksync.common.errors import BadRequest
@@ -57,11 +59,32 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(values, default=str)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, length: int) -> list[Any]:
+Paging = Annotated[PageParams, Depends(page_params)]
+NOT_OURS = "The cursor is not one this list gave out."
+
+
+def decode_cursor(cursor: str, *parsers: Callable[[Any], Any]) -> list[Any]:
+    """The values of a cursor, each parsed by its parser (`decode_cursor(c, uuid_value)`);
+    a cursor that is not one of ours, or of another list, is a 400 problem."""
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError) as exc:
-        raise BadRequest("The cursor is not one this list gave out.") from exc
-    if not isinstance(values, list) or len(values) != length:
-        raise BadRequest("The cursor is not one this list gave out.")
-    return values
+        if not isinstance(values, list) or len(values) != len(parsers):
+            raise ValueError("wrong shape")
+        return [parse(value) for parse, value in zip(parsers, values, strict=True)]
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise BadRequest(NOT_OURS) from exc
+
+
+def uuid_value(raw: Any) -> UUID:
+    return UUID(str(raw))
+
+
+def aware_datetime(raw: Any) -> datetime:
+    parsed = datetime.fromisoformat(str(raw))
+    if parsed.tzinfo is None:
+        raise ValueError("a cursor time has a zone")
+    return parsed
+
+
+def same(raw: Any) -> Any:
+    return raw

@@ -15,7 +15,6 @@ from tasksync.common.redis_client import open_redis
 from tasksync.gateway import health, openapi, overview
 from tasksync.gateway.dispatch import ServiceDispatch
 from tasksync.gateway.overview import OverviewCache
-from tasksync.gateway.routes import RouteTable
 from tasksync.gateway.settings import GatewaySettings
 from tasksync.gateway.upstream import UpstreamPool
 
@@ -62,11 +61,10 @@ def create_app(
         telemetry=TELEMETRY_OFF,
     )
     app.state.settings = settings
-    app.state.routes = RouteTable()
     app.state.mounted = mounted
     install_error_handlers(app)
     add_routes(app, health.router, metrics_router, openapi.router, overview.router)
-    app.add_middleware(ServiceDispatch, routes=app.state.routes)
+    app.add_middleware(ServiceDispatch)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -9,11 +9,11 @@ from uuid import UUID
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tasksync.common import registry
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.errors import DomainError, NotFound, Unauthorized, problem_response
 from tasksync.gateway import proxy
 from tasksync.gateway.overview import OverviewCache
-from tasksync.gateway.routes import RouteTable
 
 
 def _bearer_token(scope: Scope) -> str | None:
@@ -49,9 +49,8 @@ def _forgetting_overview(send: Send, cache: OverviewCache, user_id: UUID) -> Sen
 
 
 class ServiceDispatch:
-    def __init__(self, app: ASGIApp, *, routes: RouteTable) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(("/api/v1/", "/.well-known/")):
@@ -66,7 +65,7 @@ class ServiceDispatch:
             await response(scope, receive, send)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        service = self.routes.owner(scope["path"])
+        service = registry.owner(scope["path"])
         if service is None:
             raise NotFound("No such resource.")
         state = scope["app"].state

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from tasksync.common import registry
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -23,7 +25,7 @@ async def _probe(request: Request, service: str) -> dict[str, Any]:
 
 @router.get("/health")
 async def health(request: Request) -> dict[str, Any]:
-    services = request.app.state.routes.services
+    services = registry.NAMES
     probes = await asyncio.gather(*(_probe(request, s) for s in services))
     report = dict(zip(services, probes, strict=True))
     healthy = all(p["status"] == "ok" for p in probes)

@@ -15,6 +15,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse, Response
 
 from tasksync import __version__
+from tasksync.common import registry
 from tasksync.common.client import ServiceDirectory
 
 router = APIRouter(include_in_schema=False)
@@ -78,9 +79,9 @@ async def openapi(request: Request) -> Response:
     state = request.app.state
     cached = getattr(state, "openapi_cache", None)
     if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
-        specs = await fetch_specs(state.services, state.routes.services)
+        specs = await fetch_specs(state.services, registry.NAMES)
         body = orjson.dumps(merge({"gateway": request.app.openapi(), **specs}))
-        if len(specs) == len(state.routes.services):  # cache only a complete document
+        if len(specs) == len(registry.NAMES):  # cache only a complete document
             state.openapi_cache = (time.monotonic(), body)
     else:
         body = cached[1]

@@ -2,21 +2,18 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tasksync.common.clock import utcnow
-from tasksync.common.contracts.rooms import Role
-from tasksync.common.db import UTCDateTime, new_metadata
+from tasksync.common.db import model_base
 from tasksync.common.events.tables import add_event_tables
 from tasksync.common.ids import uuid7
+from tasksync.common.known_users import KnownUsers
+from tasksync.contracts.roles import Role
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-    type_annotation_map = {datetime: UTCDateTime}
-
-
+Base = model_base()
 event_tables = add_event_tables(Base.metadata)
+known_users = KnownUsers(Base.metadata)
 
 
 class Room(Base):
@@ -29,6 +26,10 @@ class Room(Base):
     code: Mapped[str] = mapped_column(String(9), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(server_default="1")
+
+    # Every ORM update checks and bumps the version (the room's ETag).
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Membership(Base):
@@ -43,18 +44,3 @@ class Membership(Base):
     user_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
     role: Mapped[Role] = mapped_column(String(10))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class KnownUser(Base):
-    """Replica of the users service's accounts (fed by user.* events, filled on a miss by a
-    call to users), so members can be added by id or username."""
-
-    __tablename__ = "known_users"
-
-    id: Mapped[UUID] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(40))
-    # Lower-cased for case-insensitive lookups; not unique, since a replica may lag a rename.
-    username_key: Mapped[str] = mapped_column(String(40), index=True)
-    full_name: Mapped[str | None] = mapped_column(String(200))
-    is_active: Mapped[bool] = mapped_column(default=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

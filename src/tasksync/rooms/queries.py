@@ -1,17 +1,20 @@
 """Every query of the rooms service, so membership filters and pagination are written once."""
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasksync.common.clock import utcnow
-from tasksync.common.db import upsert
-from tasksync.common.errors import BadRequest
-from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
-from tasksync.rooms.models import KnownUser, Membership, Room
+from tasksync.common.pagination import (
+    PageParams,
+    Slice,
+    aware_datetime,
+    decode_cursor,
+    keyset_slice,
+    uuid_value,
+)
+from tasksync.rooms.models import Membership, Room, known_users
 
 # Who takes over when the owner leaves: admins first, then members, then viewers.
 _SUCCESSION = case((Membership.role == "admin", 0), (Membership.role == "member", 1), else_=2)
@@ -80,10 +83,6 @@ async def delete_room(session: AsyncSession, room_id: UUID) -> None:
     await session.execute(delete(Room).where(Room.id == room_id))
 
 
-def _cursor_values(cursor: str, length: int) -> list[Any]:
-    return decode_cursor(cursor, length)
-
-
 async def rooms_of(
     session: AsyncSession, user_id: UUID, page: PageParams
 ) -> Slice[tuple[Room, str, int]]:
@@ -96,80 +95,40 @@ async def rooms_of(
         .limit(page.limit + 1)
     )
     if page.cursor:
-        (after,) = _cursor_values(page.cursor, 1)
-        query = query.where(Room.id > _uuid(after))
+        (after,) = decode_cursor(page.cursor, uuid_value)
+        query = query.where(Room.id > after)
     rows = [(room, role, int(count)) for room, role, count in (await session.execute(query)).all()]
     return keyset_slice(rows, page.limit, lambda row: [str(row[0].id)])
 
 
-async def members_of(session: AsyncSession, room_id: UUID, page: PageParams) -> Slice[Membership]:
-    """A room's members, longest-standing first."""
+async def username(session: AsyncSession, user_id: UUID) -> str | None:
+    """The member's username as the replica of accounts knows it."""
+    people = known_users.table
+    return await session.scalar(select(people.c.username).where(people.c.id == user_id))
+
+
+async def members_of(
+    session: AsyncSession, room_id: UUID, page: PageParams
+) -> Slice[tuple[Membership, str | None]]:
+    """A room's members with their usernames (as the replica knows them), longest-standing
+    first."""
+    people = known_users.table
     query = (
-        select(Membership)
+        select(Membership, people.c.username)
+        .outerjoin(people, people.c.id == Membership.user_id)
         .where(Membership.room_id == room_id)
         .order_by(Membership.joined_at, Membership.user_id)
         .limit(page.limit + 1)
     )
     if page.cursor:
-        joined, user = _cursor_values(page.cursor, 2)
-        joined_at, user_id = _datetime(joined), _uuid(user)
+        joined_at, user_id = decode_cursor(page.cursor, aware_datetime, uuid_value)
         query = query.where(
             or_(
                 Membership.joined_at > joined_at,
                 (Membership.joined_at == joined_at) & (Membership.user_id > user_id),
             )
         )
-    rows = (await session.scalars(query)).all()
-    return keyset_slice(rows, page.limit, lambda m: [m.joined_at.isoformat(), str(m.user_id)])
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError as exc:
-        raise BadRequest("The cursor is not one this list gave out.") from exc
-
-
-def _datetime(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise BadRequest("The cursor is not one this list gave out.") from exc
-    if parsed.tzinfo is None:
-        raise BadRequest("The cursor is not one this list gave out.")
-    return parsed
-
-
-# The replica of known users.
-
-
-async def known_user(session: AsyncSession, user_id: UUID) -> KnownUser | None:
-    return await session.get(KnownUser, user_id)
-
-
-async def known_username(session: AsyncSession, username: str) -> KnownUser | None:
-    return await session.scalar(
-        select(KnownUser)
-        .where(KnownUser.username_key == username.lower())
-        .order_by(KnownUser.updated_at.desc())
-        .limit(1)
+    rows = [(member, username) for member, username in (await session.execute(query)).all()]
+    return keyset_slice(
+        rows, page.limit, lambda row: [row[0].joined_at.isoformat(), str(row[0].user_id)]
     )
-
-
-async def upsert_known_user(session: AsyncSession, **values: Any) -> None:
-    """Inserts or refreshes a replica row; safe against a concurrent writer of the same id."""
-    values.setdefault("username_key", str(values["username"]).lower())
-    values["updated_at"] = utcnow()
-    statement = upsert(session, KnownUser).values(values)
-    updates = {key: statement.excluded[key] for key in values if key != "id"}
-    await session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updates))
-
-
-async def set_user_active(session: AsyncSession, user_id: UUID, *, active: bool) -> None:
-    user = await session.get(KnownUser, user_id)
-    if user is not None:
-        user.is_active = active
-
-
-async def forget_user(session: AsyncSession, user_id: UUID) -> None:
-    await session.execute(delete(KnownUser).where(KnownUser.id == user_id))

@@ -1,29 +1,21 @@
 """Request and response models of the rooms service."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from tasksync.common.contracts.rooms import Role
-
-if TYPE_CHECKING:
-    from tasksync.rooms.service import RoomView
+from tasksync.common.schemas import Input
+from tasksync.contracts.roles import Role
+from tasksync.contracts.users import Username
 
 # `owner` is never assigned through the members routes, only handed over (POST .../owner).
 AssignableRole = Literal["viewer", "member", "admin"]
 
 RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
-Username = Annotated[
-    str, StringConstraints(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]{3,40}$")
-]
 JoinCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RoomCreate(Input):
@@ -67,6 +59,8 @@ class OwnerHandover(Input):
 
 
 class RoomRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     name: str
     description: str | None
@@ -77,25 +71,13 @@ class RoomRead(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, view: "RoomView") -> "RoomRead":
-        room = view.room
-        return cls(
-            id=room.id,
-            name=room.name,
-            description=room.description,
-            code=room.code if view.role in ("admin", "owner") else None,
-            my_role=view.role,
-            member_count=view.member_count,
-            created_at=room.created_at,
-            updated_at=room.updated_at,
-        )
-
 
 class MemberRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     room_id: UUID
     user_id: UUID
+    # As the rooms service knows it; null for an account it has not heard of yet.
+    username: str | None
     role: Role
     joined_at: datetime

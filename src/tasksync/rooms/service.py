@@ -8,29 +8,39 @@ memberships it decides on, so the ownership and last-member rules hold under con
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
-from tasksync.common.contracts.rooms import (
+from tasksync.common.concurrency import check_if_match
+from tasksync.common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    TooManyRequests,
+)
+from tasksync.common.events.outbox import publish
+from tasksync.common.ids import uuid7
+from tasksync.common.known_users import UserLookup
+from tasksync.common.pagination import PageParams, Slice
+from tasksync.common.ratelimit import WindowCounter
+from tasksync.common.room_roles import RoomAccess
+from tasksync.contracts.roles import ROLE_RANK, Role
+from tasksync.contracts.rooms import (
     MemberAdded,
     MemberRemoved,
     MemberRoleChanged,
-    Role,
     RoomCodeRotated,
     RoomCreated,
     RoomDeleted,
     RoomUpdated,
 )
-from tasksync.common.errors import Conflict, Forbidden, NotFound, TooManyRequests
-from tasksync.common.events.outbox import publish
-from tasksync.common.ids import uuid7
-from tasksync.common.pagination import PageParams, Slice
-from tasksync.common.ratelimit import WindowCounter
 from tasksync.rooms import queries
 from tasksync.rooms.models import Membership, Room
-from tasksync.rooms.people import UserLookup
 from tasksync.rooms.schemas import AssignableRole, RoomCreate, RoomUpdate
 from tasksync.rooms.settings import RoomsSettings
 
@@ -38,35 +48,55 @@ from tasksync.rooms.settings import RoomsSettings
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 9
 _CODE_TRIES = 10
-RANK: dict[str, int] = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+# Only these roles see a room's join code.
+CODE_VISIBLE_TO = ("admin", "owner")
 
 
 @dataclass(frozen=True, slots=True)
 class RoomView:
-    """A room as one member sees it."""
+    """A room as one member sees it: the join code only for admins and the owner."""
 
-    room: Room
-    role: Role
+    id: UUID
+    name: str
+    description: str | None
+    code: str | None
+    my_role: Role
     member_count: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A membership with the member's username (None while no replica knows it)."""
+
+    room_id: UUID
+    user_id: UUID
+    role: Role
+    joined_at: datetime
+    username: str | None
+
+
+class MembershipRoles:
+    """The rooms service's own `RoleSource`: its memberships, no replica."""
+
+    async def role(
+        self, session: AsyncSession, *, room_id: UUID, user_id: UUID, token: str
+    ) -> Role | None:
+        member = await queries.membership(session, room_id, user_id)
+        return None if member is None else member.role
 
 
 def require_role(member: Membership, at_least: Role) -> None:
-    if RANK[member.role] < RANK[at_least]:
+    if ROLE_RANK[member.role] < ROLE_RANK[at_least]:
         raise Forbidden(f"Only a room {at_least} or above may do this.")
 
 
-async def find_membership(session: AsyncSession, *, room_id: UUID, user_id: UUID) -> Membership:
-    """The caller's membership; outsiders learn nothing, not even that the room exists."""
-    member = await queries.membership(session, room_id, user_id)
-    if member is None:
-        raise NotFound("No room with that id.")
-    return member
-
-
-async def _locked(session: AsyncSession, actor: Membership) -> tuple[Room, Membership]:
-    """Locks the actor's room and re-reads the actor's membership under the lock."""
-    room = await queries.lock_room(session, actor.room_id)
-    fresh = await queries.membership(session, actor.room_id, actor.user_id, fresh=True)
+async def _locked(session: AsyncSession, access: RoomAccess) -> tuple[Room, Membership]:
+    """Locks the caller's room and re-reads the caller's membership under the lock."""
+    room = await queries.lock_room(session, access.room_id)
+    fresh = await queries.membership(session, access.room_id, access.caller.id, fresh=True)
     if room is None or fresh is None:
         raise NotFound("No room with that id.")
     return room, fresh
@@ -99,8 +129,32 @@ async def _flush_code(session: AsyncSession) -> None:
         raise Conflict("Two rooms drew the same join code at once; try again.") from exc
 
 
+def _room_view(room: Room, role: Role, member_count: int) -> RoomView:
+    return RoomView(
+        id=room.id,
+        name=room.name,
+        description=room.description,
+        code=room.code if role in CODE_VISIBLE_TO else None,
+        my_role=role,
+        member_count=member_count,
+        created_at=room.created_at,
+        updated_at=room.updated_at,
+        version=room.version,
+    )
+
+
 async def _view(session: AsyncSession, room: Room, role: Role) -> RoomView:
-    return RoomView(room, role, await queries.member_count(session, room.id))
+    return _room_view(room, role, await queries.member_count(session, room.id))
+
+
+async def _member_view(session: AsyncSession, member: Membership) -> MemberView:
+    return MemberView(
+        room_id=member.room_id,
+        user_id=member.user_id,
+        role=member.role,
+        joined_at=member.joined_at,
+        username=await queries.username(session, member.user_id),
+    )
 
 
 # Rooms
@@ -129,34 +183,40 @@ async def create_room(session: AsyncSession, *, user_id: UUID, data: RoomCreate)
         actor_id=user_id,
         room_id=room.id,
     )
-    return RoomView(room, "owner", 1)
+    return _room_view(room, "owner", 1)
 
 
-async def get_room(session: AsyncSession, *, member: Membership) -> RoomView:
-    room = await session.get(Room, member.room_id)
+async def get_room(session: AsyncSession, *, access: RoomAccess) -> RoomView:
+    room = await session.get(Room, access.room_id)
     if room is None:
         raise NotFound("No room with that id.")
-    return await _view(session, room, member.role)
+    return await _view(session, room, access.role)
 
 
 async def list_rooms(session: AsyncSession, *, user_id: UUID, page: PageParams) -> Slice[RoomView]:
     rows = await queries.rooms_of(session, user_id, page)
     return Slice(
-        items=[RoomView(room, role, count) for room, role, count in rows.items],
+        items=[_room_view(room, role, count) for room, role, count in rows.items],
         next_cursor=rows.next_cursor,
     )
 
 
-async def update_room(session: AsyncSession, *, actor: Membership, changes: RoomUpdate) -> RoomView:
-    room, actor = await _locked(session, actor)
+async def update_room(
+    session: AsyncSession, *, access: RoomAccess, changes: RoomUpdate, if_match: str | None
+) -> RoomView:
+    room, actor = await _locked(session, access)
     require_role(actor, "owner")
+    check_if_match(if_match, room.version)
     changed = []
     for field in ("name", "description"):
         if field in changes.model_fields_set and getattr(changes, field) != getattr(room, field):
             setattr(room, field, getattr(changes, field))
             changed.append(field)
     if changed:
-        await session.flush()
+        try:
+            await session.flush()
+        except StaleDataError as exc:  # the room's lock makes this a backstop
+            raise PreconditionFailed("The room changed meanwhile; read it again.") from exc
         publish(
             session,
             RoomUpdated(room_id=room.id, name=room.name, changed=changed),
@@ -166,15 +226,15 @@ async def update_room(session: AsyncSession, *, actor: Membership, changes: Room
     return await _view(session, room, actor.role)
 
 
-async def delete_room(session: AsyncSession, *, actor: Membership) -> None:
-    room, actor = await _locked(session, actor)
+async def delete_room(session: AsyncSession, *, access: RoomAccess) -> None:
+    room, actor = await _locked(session, access)
     require_role(actor, "owner")
     await queries.delete_room(session, room.id)
     publish(session, RoomDeleted(room_id=room.id), actor_id=actor.user_id, room_id=room.id)
 
 
-async def rotate_code(session: AsyncSession, *, actor: Membership) -> RoomView:
-    room, actor = await _locked(session, actor)
+async def rotate_code(session: AsyncSession, *, access: RoomAccess) -> RoomView:
+    room, actor = await _locked(session, access)
     require_role(actor, "admin")
     room.code = await _new_code(session)
     await _flush_code(session)
@@ -228,18 +288,25 @@ async def join(session: AsyncSession, guard: JoinGuard, *, user_id: UUID, code: 
 # Members
 
 
-async def get_member(session: AsyncSession, *, viewer: Membership, user_id: UUID) -> Membership:
-    return await _target(session, viewer.room_id, user_id)
+async def get_member(session: AsyncSession, *, access: RoomAccess, user_id: UUID) -> MemberView:
+    return await _member_view(session, await _target(session, access.room_id, user_id))
 
 
 async def list_members(
-    session: AsyncSession, *, viewer: Membership, page: PageParams
-) -> Slice[Membership]:
-    return await queries.members_of(session, viewer.room_id, page)
+    session: AsyncSession, *, access: RoomAccess, page: PageParams
+) -> Slice[MemberView]:
+    rows = await queries.members_of(session, access.room_id, page)
+    return Slice(
+        items=[
+            MemberView(m.room_id, m.user_id, m.role, m.joined_at, username)
+            for m, username in rows.items
+        ],
+        next_cursor=rows.next_cursor,
+    )
 
 
 def _may_assign(actor: Membership, role: str) -> None:
-    if RANK[role] >= RANK["admin"] and actor.role != "owner":
+    if ROLE_RANK[role] >= ROLE_RANK["admin"] and actor.role != "owner":
         raise Forbidden("Only the room owner may make or remove admins.")
 
 
@@ -247,13 +314,14 @@ async def add_member(
     session: AsyncSession,
     lookup: UserLookup,
     *,
-    actor: Membership,
+    access: RoomAccess,
     user_id: UUID | None,
     username: str | None,
     role: AssignableRole,
-) -> Membership:
-    require_role(actor, "admin")
-    _may_assign(actor, role)
+) -> MemberView:
+    access.require("admin", "add members")
+    if ROLE_RANK[role] >= ROLE_RANK["admin"] and access.role != "owner":
+        raise Forbidden("Only the room owner may make or remove admins.")
     # Ask who it is before taking the room's lock: the answer may need a call to users.
     if user_id is not None:
         person = await lookup.by_id(session, user_id)
@@ -262,7 +330,7 @@ async def add_member(
         person = await lookup.by_username(session, username)
     if not person.is_active:
         raise Conflict("That account is deactivated and cannot be added.")
-    room, actor = await _locked(session, actor)
+    room, actor = await _locked(session, access)
     require_role(actor, "admin")
     _may_assign(actor, role)
     if await queries.membership(session, room.id, person.id) is not None:
@@ -276,13 +344,13 @@ async def add_member(
         actor_id=actor.user_id,
         room_id=room.id,
     )
-    return member
+    return MemberView(room.id, person.id, role, member.joined_at, person.username)
 
 
 async def change_role(
-    session: AsyncSession, *, actor: Membership, user_id: UUID, role: AssignableRole
-) -> Membership:
-    room, actor = await _locked(session, actor)
+    session: AsyncSession, *, access: RoomAccess, user_id: UUID, role: AssignableRole
+) -> MemberView:
+    room, actor = await _locked(session, access)
     require_role(actor, "admin")
     target = await _target(session, room.id, user_id)
     if target.role == "owner":
@@ -301,12 +369,12 @@ async def change_role(
             actor_id=actor.user_id,
             room_id=room.id,
         )
-    return target
+    return await _member_view(session, target)
 
 
-async def remove_member(session: AsyncSession, *, actor: Membership, user_id: UUID) -> None:
-    """Removes a member, or, when `user_id` is the actor's own, leaves the room."""
-    room, actor = await _locked(session, actor)
+async def remove_member(session: AsyncSession, *, access: RoomAccess, user_id: UUID) -> None:
+    """Removes a member, or, when `user_id` is the caller's own, leaves the room."""
+    room, actor = await _locked(session, access)
     if user_id == actor.user_id:
         await _remove(session, room, actor, actor_id=actor.user_id)
         return
@@ -318,9 +386,9 @@ async def remove_member(session: AsyncSession, *, actor: Membership, user_id: UU
     await _remove(session, room, target, actor_id=actor.user_id)
 
 
-async def hand_over(session: AsyncSession, *, actor: Membership, user_id: UUID) -> Membership:
+async def hand_over(session: AsyncSession, *, access: RoomAccess, user_id: UUID) -> MemberView:
     """Makes another member the owner; the old owner becomes an admin."""
-    room, actor = await _locked(session, actor)
+    room, actor = await _locked(session, access)
     require_role(actor, "owner")
     if user_id == actor.user_id:
         raise Conflict("You are the owner already.")
@@ -340,7 +408,7 @@ async def hand_over(session: AsyncSession, *, actor: Membership, user_id: UUID) 
             actor_id=actor.user_id,
             room_id=room.id,
         )
-    return target
+    return await _member_view(session, target)
 
 
 async def _remove(session: AsyncSession, room: Room, member: Membership, *, actor_id: UUID) -> None:
@@ -384,4 +452,3 @@ async def remove_user_everywhere(session: AsyncSession, *, user_id: UUID) -> Non
         fresh = await queries.membership(session, member.room_id, user_id, fresh=True)
         if room is not None and fresh is not None:
             await _remove(session, room, fresh, actor_id=user_id)
-    await queries.forget_user(session, user_id)

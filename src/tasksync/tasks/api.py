@@ -2,20 +2,17 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
-from tasksync.common.concurrency import etag
+from tasksync.common.concurrency import IfMatch, etag
 from tasksync.common.db import DbSession
-from tasksync.common.pagination import Page
+from tasksync.common.idempotency import IdempotentWrite
+from tasksync.common.pagination import Page, Paging
 from tasksync.common.responses import json_response
+from tasksync.common.room_roles import RoomMember, RoomRoles
 from tasksync.tasks import reads, service
 from tasksync.tasks.dependencies import (
     Filters,
-    IdempotencyKey,
-    IfMatch,
     MyFilters,
     MySort,
-    Paging,
-    RoomReader,
-    Rooms,
     RoomSort,
     TaskDep,
     TaskReader,
@@ -34,16 +31,19 @@ def _with_etag(response: Response, task: TaskRead) -> TaskRead:
 async def create_task(
     room_id: UUID,
     body: TaskCreate,
-    access: RoomReader,
+    access: RoomMember,
     session: DbSession,
-    rooms: Rooms,
+    roles: RoomRoles,
+    idempotency: IdempotentWrite,
     response: Response,
-    idempotency_key: IdempotencyKey = None,
 ) -> TaskRead:
     """Create a task in a room (members and up); send `Idempotency-Key` to retry safely."""
-    task = await service.create_task(
-        session, rooms, access=access, data=body, idempotency_key=idempotency_key
-    )
+
+    async def create() -> TaskRead:
+        created = await service.create_task(session, roles, access=access, data=body)
+        return TaskRead.model_validate(created)
+
+    task = await idempotency.run(session, ("create-task", room_id, body), create, schema=TaskRead)
     response.headers["Location"] = f"/api/v1/tasks/{task.id}"
     return _with_etag(response, task)
 
@@ -82,13 +82,13 @@ async def update_task(
     body: TaskUpdate,
     found: TaskDep,
     session: DbSession,
-    rooms: Rooms,
+    roles: RoomRoles,
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskRead:
     """Change a task (members and up); send `If-Match` with its `ETag` to avoid lost updates."""
     task = await service.update_task(
-        session, rooms, task=found.task, access=found.access, changes=body, if_match=if_match
+        session, roles, task=found.task, access=found.access, changes=body, if_match=if_match
     )
     return _with_etag(response, TaskRead.model_validate(task))
 

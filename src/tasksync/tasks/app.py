@@ -1,45 +1,27 @@
-from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from tasksync.common import idempotency
-from tasksync.common.app import build_service_app
-from tasksync.common.client import ServiceDirectory
-from tasksync.common.events.local import InProcessBus
-from tasksync.tasks.access import RoomsDirectory
+from tasksync.common.app import ServiceDefinition
+from tasksync.common.kit import Kit
 from tasksync.tasks.api import router
 from tasksync.tasks.events import handlers
-from tasksync.tasks.models import event_tables, idempotency_keys
+from tasksync.tasks.models import Base, event_tables, idempotency_keys, room_roles
 from tasksync.tasks.page_cache import PageCache
 from tasksync.tasks.settings import TasksSettings
 
-Settings = TasksSettings
+
+async def _start(kit: Kit) -> PageCache:
+    settings = kit.settings
+    assert isinstance(settings, TasksSettings)
+    return PageCache(int(settings.page_cache_mb * 2**20))
 
 
-def create_app(
-    settings: TasksSettings | None = None,
-    *,
-    services: ServiceDirectory | None = None,
-    bus: InProcessBus | None = None,
-) -> FastAPI:
-    settings = settings or TasksSettings()
-    return build_service_app(
-        name="tasks",
-        package="tasksync.tasks",
-        settings=settings,
-        routers=[router],
-        services=services,
-        events=event_tables,
-        handlers=handlers if handlers.types else None,
-        bus=bus,
-        housekeeping=_forget_expired_idempotency_keys,
-        on_startup=_start,
-    )
-
-
-async def _start(app: FastAPI) -> None:
-    app.state.rooms = RoomsDirectory(app.state.services.client("rooms"))
-    app.state.pages = PageCache(int(app.state.settings.page_cache_mb * 2**20))
-
-
-async def _forget_expired_idempotency_keys(session: AsyncSession) -> None:
-    await idempotency.prune(session, idempotency_keys)
+definition = ServiceDefinition(
+    name="tasks",
+    settings=TasksSettings,
+    routers=[router],
+    metadata=Base.metadata,
+    event_tables=event_tables,
+    handlers=handlers,
+    room_roles=room_roles,
+    idempotency_keys=idempotency_keys,
+    start=_start,
+    description="Tasks in rooms: status, priority, deadline, assignee, labels and order.",
+)

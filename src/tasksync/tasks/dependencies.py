@@ -9,19 +9,18 @@ from dataclasses import dataclass, replace
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import AwareDatetime
 
-from tasksync.common.auth import authenticate, bearer_scheme
+from tasksync.common.auth import CurrentUser, authenticate, bearer_scheme
 from tasksync.common.db import DbSession
-from tasksync.common.idempotency import MAX_KEY_LENGTH
-from tasksync.common.pagination import PageParams, page_params
+from tasksync.common.room_roles import RoomAccess, RoomRoles
+from tasksync.contracts.tasks import Priority, Status
 from tasksync.tasks import service
-from tasksync.tasks.access import Caller, RoomAccess, RoomsDirectory, room_access
 from tasksync.tasks.models import Task
 from tasksync.tasks.queries import ASSIGNEE_PATTERN, NAMED_ASSIGNEES, SORT_PATTERN, Sort, TaskFilter
 from tasksync.tasks.reads import Reader
-from tasksync.tasks.schemas import Priority, Status, StatusIn
+from tasksync.tasks.schemas import StatusIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,43 +31,24 @@ class TaskInRoom:
     access: RoomAccess
 
 
-async def _rooms(request: Request) -> RoomsDirectory:
-    return request.app.state.rooms
-
-
-Rooms = Annotated[RoomsDirectory, Depends(_rooms)]
-
-
-async def _caller(request: Request, token: Annotated[str | None, Depends(bearer_scheme)]) -> Caller:
-    principal = await authenticate(request, token)
-    assert token is not None  # authenticate refused the request otherwise
-    return Caller(id=principal.id, token=token)
-
-
-CurrentCaller = Annotated[Caller, Depends(_caller)]
-
-
 async def _reader(request: Request, token: Annotated[str | None, Depends(bearer_scheme)]) -> Reader:
     """Everything a read needs, as one dependency: each one more costs a read some 20 us."""
-    state = request.app.state
+    kit = request.app.state.kit
     return Reader(
-        caller=await _caller(request, token), db=state.db, rooms=state.rooms, pages=state.pages
+        caller=await authenticate(request, token),
+        db=kit.db,
+        roles=kit.room_roles,
+        pages=request.app.state.runtime,
     )
 
 
 TaskReader = Annotated[Reader, Depends(_reader)]
 
 
-async def _room_access(
-    room_id: UUID, caller: CurrentCaller, session: DbSession, rooms: Rooms
-) -> RoomAccess:
-    return await room_access(session, rooms, room_id=room_id, caller=caller)
-
-
 async def _task(
-    task_id: UUID, caller: CurrentCaller, session: DbSession, rooms: Rooms
+    task_id: UUID, caller: CurrentUser, session: DbSession, roles: RoomRoles
 ) -> TaskInRoom:
-    task, access = await service.task_access(session, rooms, task_id=task_id, caller=caller)
+    task, access = await service.task_access(session, roles, task_id=task_id, caller=caller)
     return TaskInRoom(task=task, access=access)
 
 
@@ -121,14 +101,8 @@ def _sort(default: str) -> Callable[[str], Awaitable[Sort]]:
     return parse
 
 
-RoomReader = Annotated[RoomAccess, Depends(_room_access)]
 TaskDep = Annotated[TaskInRoom, Depends(_task)]
 Filters = Annotated[TaskFilter, Depends(_filters)]
 MyFilters = Annotated[TaskFilter, Depends(_my_filters)]
 RoomSort = Annotated[Sort, Depends(_sort("number"))]
 MySort = Annotated[Sort, Depends(_sort("deadline"))]
-Paging = Annotated[PageParams, Depends(page_params)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=1000)]
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH)
-]

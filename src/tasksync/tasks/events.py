@@ -1,39 +1,20 @@
-"""Handlers for the events of other services that the tasks service acts on: the membership
-replica, and the cascades of deleted rooms, removed members and deleted accounts."""
+"""Handlers for the events of other services that the tasks service acts on: the cascades of
+deleted rooms, removed members and deleted accounts. (The kit's replica of room roles
+follows the same events by itself, before these run.)"""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasksync.common.contracts.rooms import (
-    MemberAdded,
-    MemberRemoved,
-    MemberRoleChanged,
-    RoomDeleted,
-)
-from tasksync.common.contracts.users import UserDeleted
 from tasksync.common.events.catalog import Event
 from tasksync.common.events.handlers import EventHandlers
+from tasksync.contracts.rooms import MemberRemoved, RoomDeleted
+from tasksync.contracts.users import UserDeleted
 from tasksync.tasks import service
-from tasksync.tasks.access import store_role
 
 handlers = EventHandlers("tasks")
 
 
-@handlers.on(MemberAdded)
-async def add_member(session: AsyncSession, event: Event[MemberAdded]) -> None:
-    await store_role(
-        session, room_id=event.data.room_id, user_id=event.data.user_id, role=event.data.role
-    )
-
-
-@handlers.on(MemberRoleChanged)
-async def change_role(session: AsyncSession, event: Event[MemberRoleChanged]) -> None:
-    await store_role(
-        session, room_id=event.data.room_id, user_id=event.data.user_id, role=event.data.role
-    )
-
-
 @handlers.on(MemberRemoved)
-async def remove_member(session: AsyncSession, event: Event[MemberRemoved]) -> None:
+async def unassign_removed_member(session: AsyncSession, event: Event[MemberRemoved]) -> None:
     await service.remove_member(
         session, room_id=event.data.room_id, user_id=event.data.user_id, actor_id=event.actor_id
     )

@@ -2,22 +2,20 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tasksync.common.clock import utcnow
-from tasksync.common.db import UTCDateTime, new_metadata
+from tasksync.common.db import model_base
 from tasksync.common.events.tables import add_event_tables
 from tasksync.common.idempotency import add_idempotency_table
 from tasksync.common.ids import uuid7
+from tasksync.common.room_roles import RoomRoleReplica
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-    type_annotation_map = {datetime: UTCDateTime}
-
-
+Base = model_base()
 event_tables = add_event_tables(Base.metadata)
 idempotency_keys = add_idempotency_table(Base.metadata)
+# Who may see and change a room's tasks: the kit's replica of room roles.
+room_roles = RoomRoleReplica(Base.metadata)
 
 
 class Task(Base):
@@ -66,14 +64,3 @@ class RoomCounter(Base):
     room_id: Mapped[UUID] = mapped_column(primary_key=True)
     next: Mapped[int]
     version: Mapped[int] = mapped_column(server_default="0")
-
-
-class Membership(Base):
-    """Replica of room memberships (from the rooms service's member.* events, and filled on
-    a miss by asking rooms), used to authorize every task route."""
-
-    __tablename__ = "memberships"
-
-    room_id: Mapped[UUID] = mapped_column(primary_key=True)
-    user_id: Mapped[UUID] = mapped_column(primary_key=True, index=True)
-    role: Mapped[str] = mapped_column(String(10))

@@ -31,18 +31,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasksync.common.clock import utcnow
+from tasksync.common.db import escape_like
 from tasksync.common.errors import BadRequest
-from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
-from tasksync.tasks.models import Membership, Task
-from tasksync.tasks.schemas import PRIORITY_RANK, Priority, Status, TaskRead
+from tasksync.common.pagination import (
+    NOT_OURS,
+    PageParams,
+    Slice,
+    decode_cursor,
+    keyset_slice,
+    same,
+)
+from tasksync.contracts.tasks import PRIORITY_RANK, Priority, Status
+from tasksync.tasks.models import Task, room_roles
+from tasksync.tasks.schemas import TaskRead
 
 # A list answers rows of exactly the fields of `TaskRead`, read without the ORM.
 TASK_COLUMNS = tuple(Task.__table__.c[name] for name in TaskRead.model_fields)
 TaskRow = dict[str, Any]
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 NAMED_ASSIGNEES = ("me", "none", "any")
@@ -132,6 +137,10 @@ _TIE_BREAKER = SortKey(Task.id, lambda t: str(t["id"]), UUID)
 SORT_PATTERN = rf"^-?({'|'.join(SORT_KEYS)})$"
 
 
+def _or_none(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda raw: None if raw is None else parse(raw)
+
+
 @dataclass(frozen=True)
 class Sort:
     """`field` ascending, or descending when written `-field`."""
@@ -160,18 +169,11 @@ class Sort:
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         """Rows strictly after the cursor's row, in this order."""
-        raw = decode_cursor(cursor, len(self.keys) + 1)
-        if raw[0] != self.token:
+        token, *values = decode_cursor(cursor, same, *(_or_none(k.parse) for k in self.keys))
+        if token != self.token:
             raise BadRequest("The cursor belongs to another sort order; start from the first page.")
-        try:
-            values = [
-                key.parse(v) if v is not None else None
-                for key, v in zip(self.keys, raw[1:], strict=True)
-            ]
-        except (AttributeError, TypeError, ValueError) as exc:
-            raise BadRequest("The cursor is not one this list gave out.") from exc
         if any(v is None and not k.nullable for k, v in zip(self.keys, values, strict=True)):
-            raise BadRequest("The cursor is not one this list gave out.")
+            raise BadRequest(NOT_OURS)
         # Only the nullable deadline can be None; the flag before it already put the row in
         # the group without deadlines, where only the id decides.
         pairs = [(k.expression, v) for k, v in zip(self.keys, values, strict=True) if v is not None]
@@ -213,6 +215,7 @@ async def member_tasks(
     page: PageParams,
 ) -> Slice[TaskRow]:
     """Tasks across every room the user is a member of (as the replica knows it)."""
-    rooms = select(Membership.room_id).where(Membership.user_id == user_id)
+    roles = room_roles.table
+    rooms = select(roles.c.room_id).where(roles.c.user_id == user_id)
     query = select(*TASK_COLUMNS).where(Task.room_id.in_(rooms), *filters.conditions(user_id))
     return await _page(connection, query, sort=sort, page=page)

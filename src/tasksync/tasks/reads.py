@@ -12,38 +12,35 @@ from uuid import UUID
 
 from sqlalchemy import and_, bindparam, select
 
+from tasksync.common.auth import Principal
 from tasksync.common.db import Database
 from tasksync.common.errors import NotFound
 from tasksync.common.pagination import PageParams, Slice
 from tasksync.common.responses import json_bytes
+from tasksync.common.room_roles import NO_ROOM, RoleSource
 from tasksync.tasks import queries
-from tasksync.tasks.access import Caller, RoomsDirectory, role_in_room
-from tasksync.tasks.models import Membership, RoomCounter, Task
+from tasksync.tasks.models import RoomCounter, Task, room_roles
 from tasksync.tasks.page_cache import PageCache, page_key
 from tasksync.tasks.queries import TASK_COLUMNS, Sort, TaskFilter, TaskRow
 
 NO_TASK = "No such task."
-NO_ROOM = "No such room, or you are not a member of it."
+_ROLES = room_roles.table
 
 # Built once: composing a statement per request cost more than running it.
 _TASK_AND_ROLE = (
-    select(*TASK_COLUMNS, Membership.role)
+    select(*TASK_COLUMNS, _ROLES.c.role)
     .select_from(
         Task.__table__.outerjoin(
-            Membership.__table__,
-            and_(Membership.room_id == Task.room_id, Membership.user_id == bindparam("user_id")),
+            _ROLES,
+            and_(_ROLES.c.room_id == Task.room_id, _ROLES.c.user_id == bindparam("user_id")),
         )
     )
     .where(Task.id == bindparam("task_id"))
 )
 _ROLE_AND_VERSION = (
-    select(Membership.role, RoomCounter.version)
-    .select_from(
-        Membership.__table__.outerjoin(
-            RoomCounter.__table__, RoomCounter.room_id == Membership.room_id
-        )
-    )
-    .where(Membership.room_id == bindparam("room_id"), Membership.user_id == bindparam("user_id"))
+    select(_ROLES.c.role, RoomCounter.version)
+    .select_from(_ROLES.outerjoin(RoomCounter.__table__, RoomCounter.room_id == _ROLES.c.room_id))
+    .where(_ROLES.c.room_id == bindparam("room_id"), _ROLES.c.user_id == bindparam("user_id"))
 )
 _VERSION = select(RoomCounter.version).where(RoomCounter.room_id == bindparam("room_id"))
 
@@ -52,19 +49,17 @@ _VERSION = select(RoomCounter.version).where(RoomCounter.room_id == bindparam("r
 class Reader:
     """A signed-in caller, and what the service reads with."""
 
-    caller: Caller
+    caller: Principal
     db: Database
-    rooms: RoomsDirectory
+    roles: RoleSource
     pages: PageCache
 
 
-async def _confirmed_role(
-    db: Database, rooms: RoomsDirectory, *, room_id: UUID, caller: Caller
-) -> str | None:
+async def _confirmed_role(reader: Reader, *, room_id: UUID) -> str | None:
     """The replica had no row: ask rooms (and keep a yes), in a transaction of its own."""
-    async with db.sessionmaker.begin() as session:
-        return await role_in_room(
-            session, rooms, room_id=room_id, user_id=caller.id, token=caller.token
+    async with reader.db.sessionmaker.begin() as session:
+        return await reader.roles.role(
+            session, room_id=room_id, user_id=reader.caller.id, token=reader.caller.token
         )
 
 
@@ -75,9 +70,7 @@ async def task(reader: Reader, *, task_id: UUID) -> TaskRow:
     if found is None:
         raise NotFound(NO_TASK)
     role = found.pop("role")
-    if role is None and not await _confirmed_role(
-        db, reader.rooms, room_id=found["room_id"], caller=caller
-    ):
+    if role is None and not await _confirmed_role(reader, room_id=found["room_id"]):
         raise NotFound(NO_TASK)
     return found
 
@@ -89,7 +82,7 @@ async def room_page(
     db, caller = reader.db, reader.caller
     found = await db.first(_ROLE_AND_VERSION, {"room_id": room_id, "user_id": caller.id})
     if found is None:
-        if not await _confirmed_role(db, reader.rooms, room_id=room_id, caller=caller):
+        if not await _confirmed_role(reader, room_id=room_id):
             raise NotFound(NO_ROOM)
         found = await db.first(_VERSION, {"room_id": room_id}) or {}
     key = page_key(

@@ -2,7 +2,6 @@
 
 import re
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,22 +16,8 @@ from pydantic import (
     field_validator,
 )
 
-
-class Status(StrEnum):
-    pending = "pending"
-    in_progress = "in_progress"
-    completed = "completed"
-
-
-class Priority(StrEnum):
-    none = "none"
-    low = "low"
-    medium = "medium"
-    high = "high"
-    urgent = "urgent"
-
-
-PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Priority)}
+from tasksync.common.schemas import Input, NotBlank
+from tasksync.contracts.tasks import Priority, Status
 
 MAX_LABELS = 20
 MAX_DESCRIPTION = 20_000
@@ -50,12 +35,6 @@ def _null_is_empty(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
 def _unique(labels: list[str]) -> list[str]:
     return list(dict.fromkeys(labels))
 
@@ -66,16 +45,12 @@ Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
 Label = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=LABEL_PATTERN.pattern),
-    AfterValidator(_not_blank),
+    NotBlank,
 ]
 Labels = Annotated[list[Label], Field(max_length=MAX_LABELS), AfterValidator(_unique)]
 # Times are stored and answered in UTC, whatever zone they were sent in.
 Deadline = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 Position = Annotated[float, Field(allow_inf_nan=False, strict=True)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TaskCreate(Input):

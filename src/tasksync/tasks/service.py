@@ -2,7 +2,7 @@
 belong to.
 
 Functions take the session first and never commit: the request (or the event) is the unit
-of work. Authorization is decided with `access.RoomAccess`, built before these run.
+of work. Authorization is decided with the kit's `RoomAccess`, built before these run.
 """
 
 from typing import Any
@@ -12,22 +12,23 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from tasksync.common import idempotency
+from tasksync.common.auth import Principal
 from tasksync.common.clock import utcnow
 from tasksync.common.concurrency import check_if_match
-from tasksync.common.contracts.tasks import TaskCreated, TaskDeleted, TaskUpdated
 from tasksync.common.db import upsert
-from tasksync.common.errors import Conflict, DomainError, NotFound, PreconditionFailed
+from tasksync.common.errors import Conflict, InvalidField, NotFound, PreconditionFailed
 from tasksync.common.events.outbox import publish
-from tasksync.tasks.access import Caller, RoomAccess, RoomsDirectory, role_in_room, room_access
-from tasksync.tasks.models import Membership, RoomCounter, Task, idempotency_keys
-from tasksync.tasks.schemas import PRIORITY_RANK, Priority, Status, TaskCreate, TaskRead, TaskUpdate
-
-
-class InvalidField(DomainError):
-    """A payload field that is well-formed but unusable (e.g. an assignee outside the room)."""
-
-    status, slug, title = 422, "validation-error", "Invalid request"
+from tasksync.common.room_roles import RoleSource, RoomAccess, room_access
+from tasksync.contracts.tasks import (
+    PRIORITY_RANK,
+    Priority,
+    Status,
+    TaskCreated,
+    TaskDeleted,
+    TaskUpdated,
+)
+from tasksync.tasks.models import RoomCounter, Task
+from tasksync.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
 
 
 async def _next_number(session: AsyncSession, room_id: UUID) -> int:
@@ -56,12 +57,12 @@ async def _rooms_changed(session: AsyncSession, room_ids: set[UUID]) -> None:
 
 
 async def _check_assignee(
-    session: AsyncSession, rooms: RoomsDirectory, *, access: RoomAccess, assignee_id: UUID | None
+    session: AsyncSession, roles: RoleSource, *, access: RoomAccess, assignee_id: UUID | None
 ) -> None:
     if assignee_id is None:
         return
-    role = await role_in_room(
-        session, rooms, room_id=access.room_id, user_id=assignee_id, token=access.caller.token
+    role = await roles.role(
+        session, room_id=access.room_id, user_id=assignee_id, token=access.caller.token
     )
     if role is None:
         raise InvalidField("Invalid fields: assignee_id (not a member of this room).")
@@ -81,30 +82,11 @@ def _set_priority(task: Task, priority: Priority) -> None:
 
 
 async def create_task(
-    session: AsyncSession,
-    rooms: RoomsDirectory,
-    *,
-    access: RoomAccess,
-    data: TaskCreate,
-    idempotency_key: str | None = None,
-) -> TaskRead:
-    """Creates a task; with an idempotency key, a repeat returns the first result."""
+    session: AsyncSession, roles: RoleSource, *, access: RoomAccess, data: TaskCreate
+) -> Task:
     access.require("member", "create tasks")
     user_id = access.caller.id
-    request_print = idempotency.fingerprint(
-        "create-task", access.room_id, data.model_dump(mode="json")
-    )
-    if idempotency_key is not None:
-        stored = await idempotency.lookup(
-            session,
-            idempotency_keys,
-            user_id=user_id,
-            key=idempotency_key,
-            fingerprint=request_print,
-        )
-        if stored is not None:
-            return TaskRead.model_validate(stored.body)
-    await _check_assignee(session, rooms, access=access, assignee_id=data.assignee_id)
+    await _check_assignee(session, roles, access=access, assignee_id=data.assignee_id)
     number = await _next_number(session, access.room_id)
     now = utcnow()
     task = Task(
@@ -127,17 +109,6 @@ async def create_task(
     _set_priority(task, data.priority)
     session.add(task)
     await session.flush()
-    read = TaskRead.model_validate(task)
-    if idempotency_key is not None:
-        await idempotency.remember(
-            session,
-            idempotency_keys,
-            user_id=user_id,
-            key=idempotency_key,
-            fingerprint=request_print,
-            status=201,
-            body=read.model_dump(mode="json"),
-        )
     publish(
         session,
         TaskCreated(
@@ -154,11 +125,11 @@ async def create_task(
         actor_id=user_id,
         room_id=task.room_id,
     )
-    return read
+    return task
 
 
 async def task_access(
-    session: AsyncSession, rooms: RoomsDirectory, *, task_id: UUID, caller: Caller
+    session: AsyncSession, roles: RoleSource, *, task_id: UUID, caller: Principal
 ) -> tuple[Task, RoomAccess]:
     """A task and the caller's access to its room: 404 for a task in a room the caller is
     not in, as for a task that does not exist."""
@@ -166,7 +137,7 @@ async def task_access(
     if task is None:
         raise NotFound("No such task.")
     try:
-        access = await room_access(session, rooms, room_id=task.room_id, caller=caller)
+        access = await room_access(roles, session, room_id=task.room_id, caller=caller)
     except NotFound:
         raise NotFound("No such task.") from None
     return task, access
@@ -197,7 +168,7 @@ async def _flush_checked(session: AsyncSession, *, if_match: str | None) -> None
 
 async def update_task(
     session: AsyncSession,
-    rooms: RoomsDirectory,
+    roles: RoleSource,
     *,
     task: Task,
     access: RoomAccess,
@@ -208,7 +179,7 @@ async def update_task(
     check_if_match(if_match, task.version)
     changed = _changed_values(task, changes)
     if "assignee_id" in changed:
-        await _check_assignee(session, rooms, access=access, assignee_id=changes.assignee_id)
+        await _check_assignee(session, roles, access=access, assignee_id=changes.assignee_id)
     if not changed:
         return task
     for name, value in changed.items():
@@ -305,7 +276,6 @@ async def forget_room(session: AsyncSession, *, room_id: UUID, actor_id: UUID | 
         delete(Task).where(Task.room_id == room_id).execution_options(synchronize_session=False)
     )
     await session.execute(delete(RoomCounter).where(RoomCounter.room_id == room_id))
-    await session.execute(delete(Membership).where(Membership.room_id == room_id))
     for row in rows:
         publish(
             session,
@@ -318,14 +288,11 @@ async def forget_room(session: AsyncSession, *, room_id: UUID, actor_id: UUID | 
 async def remove_member(
     session: AsyncSession, *, room_id: UUID, user_id: UUID, actor_id: UUID | None
 ) -> None:
-    """A member who left loses access and their assignments in that room."""
-    await session.execute(
-        delete(Membership).where(Membership.room_id == room_id, Membership.user_id == user_id)
-    )
+    """A member who left loses their assignments in that room (the kit's replica handler
+    has taken their access away in the same transaction)."""
     await _unassign(session, user_id=user_id, room_id=room_id, actor_id=actor_id)
 
 
 async def forget_user(session: AsyncSession, *, user_id: UUID, actor_id: UUID | None) -> None:
-    """A deleted account is unassigned everywhere and leaves the replica."""
-    await session.execute(delete(Membership).where(Membership.user_id == user_id))
+    """A deleted account is unassigned everywhere."""
     await _unassign(session, user_id=user_id, room_id=None, actor_id=actor_id)

@@ -6,7 +6,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
-from tasksync.common.pagination import Page, PageParams, page_params
+from tasksync.common.pagination import Page, Paging
 from tasksync.users import service, tokens
 from tasksync.users.dependencies import Account, ClientAddress, SystemAdmin, UsersRuntime
 from tasksync.users.schemas import (
@@ -26,7 +26,6 @@ users = APIRouter(prefix="/api/v1/users", tags=["users"])
 admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 jwks = APIRouter(tags=["auth"])
 
-Paging = Annotated[PageParams, Depends(page_params)]
 SearchPrefix = Annotated[str | None, Query(alias="q", max_length=40)]
 
 

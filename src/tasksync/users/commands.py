@@ -6,12 +6,13 @@ from tasksync.common import migrations
 from tasksync.common.db import Database
 from tasksync.users import service
 from tasksync.users.keys import KeyRing
+from tasksync.users.models import Base
 from tasksync.users.settings import UsersSettings
 
 
 async def _database(settings: UsersSettings) -> Database:
     db = await Database.open(settings.database_url("users"))
-    await migrations.upgrade(db, "tasksync.users")
+    await migrations.upgrade(db, "tasksync.users", Base.metadata)
     return db
 
 

@@ -2,18 +2,14 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tasksync.common.clock import utcnow
-from tasksync.common.db import UTCDateTime, new_metadata
+from tasksync.common.db import model_base
 from tasksync.common.events.tables import add_event_tables
 from tasksync.common.ids import uuid7
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-    type_annotation_map = {datetime: UTCDateTime}
-
+Base = model_base()
 
 event_tables = add_event_tables(Base.metadata)
 

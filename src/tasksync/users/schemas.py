@@ -1,29 +1,16 @@
 """Request and response models of the users service. No model here has a password hash."""
 
-import re
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
+from tasksync.common.schemas import Input, NotBlank
+from tasksync.contracts.users import Username
 
-Username = Annotated[
-    str, StringConstraints(min_length=3, max_length=40, pattern=USERNAME_PATTERN.pattern)
-]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterIn(Input):
@@ -51,7 +38,7 @@ class ProfileUpdate(Input):
 
 
 class AccountDelete(Input):
-    password: Annotated[str, AfterValidator(_not_blank), StringConstraints(max_length=128)]
+    password: Annotated[str, NotBlank, StringConstraints(max_length=128)]
 
 
 class AdminUserUpdate(Input):

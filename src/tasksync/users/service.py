@@ -10,17 +10,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import Principal
-from tasksync.common.contracts.users import (
+from tasksync.common.db import escape_like
+from tasksync.common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from tasksync.common.events.outbox import publish
+from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
+from tasksync.common.ratelimit import WindowCounter
+from tasksync.contracts.users import (
     UserDeactivated,
     UserDeleted,
     UserReactivated,
     UserRegistered,
     UserUpdated,
 )
-from tasksync.common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
-from tasksync.common.events.outbox import publish
-from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
-from tasksync.common.ratelimit import WindowCounter
 from tasksync.users import tokens
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
@@ -205,10 +206,10 @@ async def search(session: AsyncSession, *, prefix: str | None, page: PageParams)
     """Users whose username starts with `prefix`, in username order."""
     query = select(User).order_by(User.username_key).limit(page.limit + 1)
     if prefix:
-        escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = escape_like(prefix.lower())
         query = query.where(User.username_key.like(f"{escaped}%", escape="\\"))
     if page.cursor:
-        (after,) = decode_cursor(page.cursor, 1)
+        (after,) = decode_cursor(page.cursor, str)
         query = query.where(User.username_key > str(after))
     rows = (await session.scalars(query)).all()
     return keyset_slice(rows, page.limit, lambda user: [user.username_key])

@@ -1,23 +1,15 @@
-"""Event types: each is a pydantic model for `data`, registered under its type name."""
+"""The catalog of event types (from `tasksync.contracts.EVENT_TYPES`) and the parsed event a
+handler receives."""
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Generic
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from tasksync.contracts import EVENT_TYPES
+from tasksync.contracts.events import D, Envelope, EventData
 
 
-class EventData(BaseModel):
-    """Base of every event payload. Subclasses are declared with `@event_type(...)`."""
-
-    model_config = ConfigDict(frozen=True)
-    type_name: ClassVar[str]
-    version: ClassVar[int]
-    producer: ClassVar[str]
-
-
-@dataclass
+@dataclass(frozen=True)
 class EventSpec:
     type: str
     version: int
@@ -26,42 +18,28 @@ class EventSpec:
     description: str
 
 
-CATALOG: dict[str, EventSpec] = {}
-
-D = TypeVar("D", bound=EventData)
-
-
-def event_type(name: str, *, producer: str, version: int = 1) -> Any:
-    """Registers an event payload model under its past-tense type name (`user.registered`)."""
-
-    def register(model: type[D]) -> type[D]:
-        if name in CATALOG:
-            raise ValueError(f"event type {name!r} is declared twice")
-        model.type_name, model.version, model.producer = name, version, producer
-        CATALOG[name] = EventSpec(name, version, producer, model, (model.__doc__ or "").strip())
-        return model
-
-    return register
+def build_catalog(models: tuple[type[EventData], ...]) -> dict[str, EventSpec]:
+    """Type name -> spec; a type name declared twice is an error."""
+    catalog: dict[str, EventSpec] = {}
+    for model in models:
+        if model.type_name in catalog:
+            raise ValueError(f"event type {model.type_name!r} is declared twice")
+        catalog[model.type_name] = EventSpec(
+            model.type_name,
+            model.version,
+            model.producer,
+            model,
+            (model.__doc__ or "").strip(),
+        )
+    return catalog
 
 
-class Envelope(BaseModel):
-    """What travels on the bus: the event's identity and context around its `data`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: UUID
-    type: str
-    version: int
-    occurred_at: datetime
-    producer: str
-    actor_id: UUID | None = None
-    room_id: UUID | None = None
-    data: dict[str, Any]
+CATALOG = build_catalog(EVENT_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
 class Event(Generic[D]):
-    """An envelope with its `data` parsed into the registered model, as handlers receive it."""
+    """An envelope with its `data` parsed into the payload model, as handlers receive it."""
 
     envelope: Envelope
     data: D

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasksync.common.events.catalog import CATALOG, D, Event
+from tasksync.common.events.catalog import Event
+from tasksync.contracts.events import D, EventData
 
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
 
@@ -23,12 +24,14 @@ class EventHandlers:
     def __init__(self, service: str) -> None:
         self.service = service
         self._handlers: dict[str, list[Handler]] = {}
+        self._models: dict[str, type[EventData]] = {}
 
     def on(
         self, model: type[D]
     ) -> Callable[[Callable[[AsyncSession, Event[D]], Awaitable[None]]], Any]:
         def register(handler: Callable[[AsyncSession, Event[D]], Awaitable[None]]) -> Any:
             self._handlers.setdefault(model.type_name, []).append(handler)  # type: ignore[arg-type]
+            self._models[model.type_name] = model
             return handler
 
         return register
@@ -40,7 +43,16 @@ class EventHandlers:
     @property
     def producers(self) -> frozenset[str]:
         """The services whose streams this service must read."""
-        return frozenset(CATALOG[t].producer for t in self._handlers)
+        return frozenset(model.producer for model in self._models.values())
 
     def for_type(self, event_type: str) -> list[Handler]:
         return self._handlers.get(event_type, [])
+
+    def model(self, event_type: str) -> type[EventData] | None:
+        return self._models.get(event_type)
+
+    def include(self, other: "EventHandlers") -> None:
+        """Adds another set's handlers (the kit's replica handlers, say) to this one."""
+        for event_type, handlers in other._handlers.items():
+            self._handlers.setdefault(event_type, []).extend(handlers)
+            self._models[event_type] = other._models[event_type]

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
 from tasksync.common.db import Database, upsert
-from tasksync.common.events.catalog import CATALOG, Envelope, Event
+from tasksync.common.events.catalog import Event
 from tasksync.common.events.handlers import EventHandlers
 from tasksync.common.events.metrics import DEAD_LETTERS, DELIVERY_LATENCY, HANDLER_FAILURES
 from tasksync.common.events.tables import EventTables
 from tasksync.common.ids import uuid7
+from tasksync.contracts.events import Envelope
 
 log = structlog.get_logger("tasksync.events.inbox")
 
@@ -59,11 +60,11 @@ class EventApplier:
         return True
 
     async def _handle(self, session: AsyncSession, envelope: Envelope) -> None:
-        spec = CATALOG.get(envelope.type)
+        model = self.handlers.model(envelope.type)
         handlers = self.handlers.for_type(envelope.type)
-        if not handlers or spec is None:
+        if not handlers or model is None:
             return
-        event = Event(envelope, spec.model.model_validate(envelope.data))
+        event = Event(envelope, model.model_validate(envelope.data))
         try:
             for handler in handlers:
                 await handler(session, event)

@@ -8,15 +8,16 @@ whole request. After the commit the relay is woken at once.
 """
 
 import zlib
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import Table, event, insert, text
 from sqlalchemy.orm import Session
 
 from tasksync.common.clock import utcnow
-from tasksync.common.events.catalog import Envelope, EventData
 from tasksync.common.ids import uuid7
+from tasksync.contracts.events import Envelope, EventData
 
 _PENDING = "tasksync.outbox.pending"
 _WROTE = "tasksync.outbox.wrote"
@@ -44,6 +45,30 @@ def lock_key(service: str) -> int:
     return zlib.crc32(f"tasksync.outbox.{service}".encode())
 
 
+class Outbox:
+    """A service's outbox table, its commit-order lock, and who to wake after a commit that
+    wrote to it (the relay). A `Database` is opened with it when the service publishes."""
+
+    def __init__(self, table: Table, *, service: str) -> None:
+        self.table = table
+        self.lock = lock_key(service)
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_commit(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls `listener` after every commit that wrote events; returns how to stop."""
+        self._listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return stop
+
+    def committed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+
 class OutboxSession(Session):
     """The session class of every service database; its hooks write and announce events."""
 
@@ -53,14 +78,14 @@ def _write_outbox(session: Session) -> None:
     pending: list[Envelope] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
-    database = session.info["database"]
-    if database.events is None:
+    outbox: Outbox | None = session.info["database"].outbox
+    if outbox is None:
         raise RuntimeError("publish() was called on a database that has no outbox table")
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": database.outbox_lock})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": outbox.lock})
     now = utcnow()
     session.execute(
-        insert(database.events.outbox),
+        insert(outbox.table),
         [
             {
                 "event_id": e.id,
@@ -76,8 +101,8 @@ def _write_outbox(session: Session) -> None:
 
 @event.listens_for(OutboxSession, "after_commit")
 def _wake_relay(session: Session) -> None:
-    if session.info.pop(_WROTE, False) and (wake := session.info["database"].on_outbox_commit):
-        wake()
+    if session.info.pop(_WROTE, False):
+        session.info["database"].outbox.committed()
 
 
 @event.listens_for(OutboxSession, "after_rollback")

@@ -13,7 +13,6 @@ from tasksync.common.db import Database
 from tasksync.common.events.handlers import EventHandlers
 from tasksync.common.events.inbox import EventApplier, apply_with_retries
 from tasksync.common.events.local import InProcessBus
-from tasksync.common.events.outbox import lock_key
 from tasksync.common.events.redis_streams import RedisStreamsBus, StreamConsumer
 from tasksync.common.events.relay import OutboxRelay
 from tasksync.common.events.tables import EventTables
@@ -46,8 +45,6 @@ class EventRuntime:
             if redis is not None
             else local_bus or InProcessBus()
         )
-        db.events = tables
-        db.outbox_lock = lock_key(service)
         self.relay = OutboxRelay(
             db,
             tables,
@@ -61,9 +58,11 @@ class EventRuntime:
         self.consumer: StreamConsumer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self._stop_waking: Any = None
 
     async def start(self) -> None:
-        self.db.on_outbox_commit = self.relay.wake
+        assert self.db.outbox is not None, "a publishing service opens its db with an outbox"
+        self._stop_waking = self.db.outbox.on_commit(self.relay.wake)
         if self.applier is not None and self.handlers is not None:
             if self.redis is not None:
                 self.consumer = StreamConsumer(
@@ -132,7 +131,9 @@ class EventRuntime:
 
     async def stop(self) -> None:
         """Stops consuming, then relays what is still in the outbox, in bounded time."""
-        self.db.on_outbox_commit = None
+        if self._stop_waking is not None:
+            self._stop_waking()
+            self._stop_waking = None
         if isinstance(self.bus, InProcessBus):
             self.bus.unsubscribe(self.service)
         self._stopping.set()

@@ -1,9 +1,7 @@
-from typing import Literal
 from uuid import UUID
 
-from tasksync.common.events.catalog import EventData, event_type
-
-Role = Literal["viewer", "member", "admin", "owner"]
+from tasksync.contracts.events import EventData, event_type
+from tasksync.contracts.roles import Role
 
 
 @event_type("room.created", producer="rooms")
@@ -63,3 +61,14 @@ class MemberRemoved(EventData):
 
     room_id: UUID
     user_id: UUID
+
+
+EVENTS = (
+    RoomCreated,
+    RoomUpdated,
+    RoomDeleted,
+    RoomCodeRotated,
+    MemberAdded,
+    MemberRoleChanged,
+    MemberRemoved,
+)

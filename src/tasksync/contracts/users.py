@@ -1,6 +1,16 @@
+import re
+from typing import Annotated
 from uuid import UUID
 
-from tasksync.common.events.catalog import EventData, event_type
+from pydantic import StringConstraints
+
+from tasksync.contracts.events import EventData, event_type
+
+# A username is 3 to 40 letters, digits, `_`, `.` or `-`; unique regardless of case.
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
+Username = Annotated[
+    str, StringConstraints(min_length=3, max_length=40, pattern=USERNAME_PATTERN.pattern)
+]
 
 
 @event_type("user.registered", producer="users")
@@ -41,3 +51,6 @@ class UserDeleted(EventData):
     """An account was deleted; everything that belonged to it must follow."""
 
     user_id: UUID
+
+
+EVENTS = (UserRegistered, UserUpdated, UserDeactivated, UserReactivated, UserDeleted)

@@ -1,8 +1,27 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from tasksync.common.events.catalog import EventData, event_type
+from tasksync.contracts.events import EventData, event_type
+
+
+class Status(StrEnum):
+    pending = "pending"
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class Priority(StrEnum):
+    none = "none"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+
+# Sorting by priority sorts by rank (none 0 ... urgent 4), not by name.
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Priority)}
 
 
 @event_type("task.created", producer="tasks")
@@ -38,3 +57,6 @@ class TaskDeleted(EventData):
     task_id: UUID
     room_id: UUID
     number: int
+
+
+EVENTS = (TaskCreated, TaskUpdated, TaskDeleted)

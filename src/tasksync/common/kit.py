@@ -1,0 +1,36 @@
+"""What the kit builds for every service app in its lifespan, typed: `app.state.kit`.
+
+A service's own start hook receives it and returns the service's runtime object (its rate
+limiters, caches, keys...), kept as `app.state.runtime`; routes reach both through typed
+dependencies, never through loose attributes of `app.state`.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from redis.asyncio import Redis
+
+from tasksync.common.client import ServiceDirectory
+from tasksync.common.db import Database
+from tasksync.common.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+    from tasksync.common.events.runtime import EventRuntime
+    from tasksync.common.known_users import KnownUsers
+    from tasksync.common.room_roles import RoleSource
+
+
+@dataclass
+class Kit:
+    name: str
+    settings: ServiceSettings
+    db: Database
+    redis: Redis | None
+    services: ServiceDirectory
+    events: "EventRuntime | None" = None
+    # Where the room roles of callers come from (the replica, or rooms' own table).
+    room_roles: "RoleSource | None" = None
+    known_users: "KnownUsers | None" = None
+    idempotency_keys: "Table | None" = None
