@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import Column, MetaData, String, Table, Uuid, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, func, select
 
 from tasksync.common.app import ServiceDefinition
 from tasksync.common.db import Database, new_metadata
@@ -19,10 +19,12 @@ from tasksync.contracts.users import UserDeleted, UserRegistered
 
 metadata: MetaData = new_metadata()
 tables = add_event_tables(metadata)
+# One row per application of an event (no unique event id), so a duplicate shows as a row.
 seen = Table(
     "seen",
     metadata,
-    Column("event_id", Uuid, primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False),
     Column("type", String(100), nullable=False),
     Column("username", String(100), nullable=True),
 )

@@ -1,23 +1,7 @@
-"""event tables
+"""event tables, the kit's v1 (Revision ID: eeae1022f6e1)"""
 
-Revision ID: eeae1022f6e1
-Revises:
-Create Date: 2026-11-22 04:28:43.165379
-"""
+from tasksync.common.migration_ops import create_event_tables_v1 as upgrade  # noqa: F401
+from tasksync.common.migration_ops import drop_event_tables_v1 as downgrade  # noqa: F401
 
-from collections.abc import Sequence
-
-from tasksync.common import migration_ops
-
-revision: str = "eeae1022f6e1"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    migration_ops.create_event_tables_v1()
-
-
-def downgrade() -> None:
-    migration_ops.drop_event_tables_v1()
+revision = "eeae1022f6e1"
+down_revision = None
