@@ -15,11 +15,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from tasksync import stack
 from tasksync.common.db import drop_database
 from tests.helpers.database import wipe
+from tests.helpers.stacks import AppFactory, embedded_factory
 
 POSTGRES_URL = os.environ.get(
     "TASKSYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -119,10 +121,24 @@ async def settings(backend_settings: dict[str, Any]) -> AsyncIterator[dict[str, 
 
 
 @pytest.fixture
-async def client(settings: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the whole embedded stack through the gateway."""
+def embedded(settings: dict[str, Any]) -> AppFactory:
+    """The embedded stack built with extra settings, e.g. `embedded(join_attempts_per_user=3)`:
+    `async with embedded(...) as running:` then `running.client()`."""
+    return embedded_factory(settings)
+
+
+@pytest.fixture
+async def stack_app(settings: dict[str, Any]) -> AsyncIterator[FastAPI]:
+    """The embedded stack with this test's settings, running; its service apps are reachable
+    as `stack_app.state.mounted[name]` for what no public route exposes."""
     app = stack.build_embedded(**settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+        yield app
+
+
+@pytest.fixture
+async def client(stack_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the whole embedded stack through the gateway."""
+    transport = httpx.ASGITransport(app=stack_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

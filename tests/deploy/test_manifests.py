@@ -1,19 +1,28 @@
 """The deployment files, read as the tools would. No container engine or cluster runs on the
 development machines, so this checks their content; docs/operations.md says what else was
-verified and how."""
+verified and how. The compose file, the init script and the chart's values are generated from
+the service registry by `tasksync deploy render` (src/tasksync/cli/deploy.py)."""
 
+import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
-from tasksync import stack
+from tasksync.cli import deploy
+from tasksync.cli.main import app
+from tasksync.common import registry
+from tasksync.common.registry import ServiceSpec
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-SERVICES = {"gateway", *stack.SERVICES}
+SERVICES = {spec.name for spec in registry.ALL}
+DATA_SERVICES = {spec.name for spec in registry.SERVICES if spec.definition}
 CHART = DEPLOY / "helm" / "tasksync"
+TEMPLATES = CHART / "templates"
 SECRET_LITERAL = re.compile(
     r"(password|secret|token)\s*[:=]\s*['\"]?[A-Za-z0-9+/]{8,}", re.IGNORECASE
 )
@@ -56,8 +65,26 @@ class TestCompose:
 
     def test_every_service_database_is_created_at_first_start(self) -> None:
         init = (DEPLOY / "postgres-init.sql").read_text()
-        for name in stack.SERVICES:
+        for name in DATA_SERVICES:
             assert f"CREATE DATABASE tasksync_{name};" in init
+
+    def test_every_service_is_told_where_every_service_answers(
+        self, compose: dict[str, Any]
+    ) -> None:
+        expected = {name: f"http://{name}:8000" for name in SERVICES}
+        assert json.loads(compose["x-service"]["environment"]["TASKSYNC_SERVICE_URLS"]) == expected
+        for name in SERVICES:
+            environment = compose["services"][name]["environment"]
+            assert json.loads(environment["TASKSYNC_SERVICE_URLS"]) == expected, name
+
+    def test_each_service_waits_for_the_services_its_registry_entry_depends_on(
+        self, compose: dict[str, Any]
+    ) -> None:
+        for spec in registry.ALL:
+            needs = compose["services"][spec.name].get("depends_on", {})
+            assert set(spec.depends_on) <= set(needs), spec.name
+            for name in spec.depends_on:
+                assert needs[name]["condition"] == "service_healthy", (spec.name, name)
 
     def test_no_secret_is_written_in_the_files(self) -> None:
         for path in [
@@ -118,9 +145,123 @@ class TestHelmChart:
         assert "secretKeyRef" in (templates / "_helpers.tpl").read_text()
         assert "-gateway" in (templates / "ingress.yaml").read_text()
 
-    def test_templates_balance_their_blocks(self) -> None:
-        for path in (CHART / "templates").glob("*.yaml"):
+    def test_service_urls_are_built_by_ranging_over_the_services(self) -> None:
+        helpers = (TEMPLATES / "_helpers.tpl").read_text()
+        urls = helpers[helpers.index('define "tasksync.serviceUrls"') :]
+        urls = urls[: urls.index("{{- end -}}\n\n")]
+        assert "range $service, $spec := .Values.services" in urls
+        assert "toJson" in urls
+        assert 'TASKSYNC_SERVICE_URLS: {{ include "tasksync.serviceUrls" . | quote }}' in (
+            (TEMPLATES / "configmap.yaml").read_text()
+        )
+
+    def test_no_template_names_a_service(self) -> None:
+        """Services come from the values only; the Ingress alone names the gateway."""
+        for path in TEMPLATES.iterdir():
             text = path.read_text()
-            opened = len(re.findall(r"{{-?\s*(if|range|with)\b", text))
+            for name in SERVICES:
+                found = re.findall(rf"\b{name}\b", text)
+                if name == registry.GATEWAY.name and path.name == "ingress.yaml":
+                    assert found == [name], path.name
+                else:
+                    assert not found, (path.name, name)
+
+    def test_templates_balance_their_blocks(self) -> None:
+        for path in TEMPLATES.iterdir():
+            text = path.read_text()
+            opened = len(re.findall(r"{{-?\s*(if|range|with|define)\b", text))
             closed = len(re.findall(r"{{-?\s*end\s*-?}}", text))
             assert opened == closed, path.name
+
+
+class TestGeneratedFromTheRegistry:
+    @pytest.mark.parametrize("path", list(deploy.render_all()), ids=str)
+    def test_the_committed_file_is_what_render_writes(self, path: Path) -> None:
+        assert (DEPLOY / path).read_text() == deploy.render_all()[path], (
+            f"run `tasksync deploy render` and commit deploy/{path}"
+        )
+
+    def test_render_check_lists_stale_files_and_render_rewrites_them(self, tmp_path: Path) -> None:
+        copy = tmp_path / "deploy"
+        shutil.copytree(DEPLOY, copy)
+        for path, text in deploy.render_all().items():
+            (copy / path).write_text(text)
+        compose = copy / "docker-compose.yml"
+        compose.write_text(compose.read_text().replace('command: ["users"]', "command: [x]"))
+        runner = CliRunner()
+
+        check = runner.invoke(app, ["deploy", "render", "--check", "--deploy-dir", str(copy)])
+        assert check.exit_code == 1
+        assert "docker-compose.yml" in check.output
+        assert "values.yaml" not in check.output
+        assert 'command: ["users"]' not in compose.read_text()
+
+        done = runner.invoke(app, ["deploy", "render", "--deploy-dir", str(copy)])
+        assert done.exit_code == 0, done.output
+        wrote = [line.split()[-1] for line in done.output.splitlines() if "wrote" in line]
+        assert wrote == [str(compose)]
+        assert not deploy.stale_files(copy)
+        check = runner.invoke(app, ["deploy", "render", "--check", "--deploy-dir", str(copy)])
+        assert check.exit_code == 0, check.output
+
+    def test_the_sizing_table_names_only_known_services(self) -> None:
+        assert set(deploy.SIZING) <= SERVICES
+
+    def test_a_dependency_on_an_unknown_service_is_refused(self) -> None:
+        broken = ServiceSpec("labels", 8004, paths=("/api/v1/labels",), depends_on=("nope",))
+        with pytest.raises(ValueError, match="nope"):
+            deploy.render_compose((*registry.ALL, broken))
+
+
+class TestAddingAService:
+    """A new service is one registry entry plus `tasksync deploy render`."""
+
+    NEW = ServiceSpec(
+        "labels",
+        8004,
+        paths=("/api/v1/labels",),
+        depends_on=("rooms",),
+        definition="tasksync.labels.app:definition",
+    )
+    SPECS = (*registry.ALL, NEW)
+
+    @staticmethod
+    def _lost(before: str, after: str) -> set[str]:
+        return set(before.splitlines()) - set(after.splitlines())
+
+    def test_it_gets_a_container_that_waits_for_what_it_needs(self) -> None:
+        text = deploy.render_compose(self.SPECS)
+        compose = yaml.safe_load(text)
+        labels = compose["services"]["labels"]
+        assert labels["command"] == ["labels"]
+        assert labels["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert set(labels["depends_on"]) == {"postgres", "redis", "rooms"}
+        urls = json.loads(labels["environment"]["TASKSYNC_SERVICE_URLS"])
+        assert urls == {name: f"http://{name}:8000" for name in (*SERVICES, "labels")}
+        assert list(compose["services"])[-1] == "gateway"
+        # Nothing else changes but the list of URLs.
+        lost = self._lost(deploy.render_compose(), text)
+        assert [line.split(":")[0].strip() for line in lost] == ["TASKSYNC_SERVICE_URLS"]
+
+    def test_it_gets_a_database(self) -> None:
+        text = deploy.render_init_sql(self.SPECS)
+        assert "CREATE DATABASE tasksync_labels;" in text
+        assert not self._lost(deploy.render_init_sql(), text)
+
+    def test_it_gets_a_deployment_sized_by_default(self) -> None:
+        text = deploy.render_values(self.SPECS)
+        labels = yaml.safe_load(text)["services"]["labels"]
+        assert labels == {
+            "replicas": 2,
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "96Mi"},
+                "limits": {"cpu": "1", "memory": "256Mi"},
+            },
+            "autoscaling": {
+                "enabled": True,
+                "minReplicas": 2,
+                "maxReplicas": 6,
+                "targetCPUUtilizationPercentage": 70,
+            },
+        }
+        assert not self._lost(deploy.render_values(), text)

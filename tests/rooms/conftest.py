@@ -1,8 +1,7 @@
-"""Fixtures of the rooms suite: a cast of people with every room role, direct reads of the
-rooms database (its outbox and replica), and the stack built with tuned settings."""
+"""Fixtures of the rooms suite: a cast of people with every room role and direct reads of
+the rooms database (its outbox and replica)."""
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,60 +11,16 @@ from sqlalchemy import select, text
 from tasksync import stack
 from tasksync.common.db import Database
 from tasksync.rooms.models import event_tables
-from tests.helpers.builders import Person, signed_up
-from tests.helpers.rooms import create_room, join, set_role
-from tests.helpers.stacks import AppFactory, embedded_factory
-from tests.helpers.waiting import eventually
+from tests.helpers.builders import Person
+from tests.helpers.rooms import Cast, cast_of
 
 ROOMS = "/api/v1/rooms"
 ROLES = ("viewer", "member", "admin", "owner")
 
 
-@dataclass
-class Cast:
-    """One person per room role, an outsider, and `tia`, an ordinary member that room
-    routes act on."""
-
-    owner: Person
-    admin: Person
-    member: Person
-    viewer: Person
-    outsider: Person
-    tia: Person
-
-    def of(self, role: str) -> Person:
-        return getattr(self, role)
-
-
-@dataclass
-class CastRoom:
-    id: str
-    code: str
-
-
 @pytest.fixture
 async def cast(client: httpx.AsyncClient) -> Cast:
-    names = ("owner", "admin", "member", "viewer", "outsider", "tia")
-    people = [await signed_up(client, f"{name}_person") for name in names]
-    return Cast(*people)
-
-
-async def room_with(client: httpx.AsyncClient, cast: Cast, name: str = "Room") -> CastRoom:
-    """A room owned by `cast.owner` with `cast.admin`, `.member`, `.viewer` and `.tia` (member)
-    in it, joined in that order."""
-    room = await create_room(client, cast.owner, name)
-    for role in ("admin", "member", "viewer", "tia"):
-        await join(client, cast.of(role), room["code"])
-    await set_role(client, cast.owner, room["id"], cast.admin.id, "admin")
-    await set_role(client, cast.owner, room["id"], cast.viewer.id, "viewer")
-    await eventually(lambda: _usernames_known(client, cast.owner, room["id"]))
-    return CastRoom(room["id"], room["code"])
-
-
-async def _usernames_known(client: httpx.AsyncClient, owner: Person, room_id: str) -> bool:
-    """The rooms service has heard of every member's account (the user.* events arrived)."""
-    members = await client.get(f"{ROOMS}/{room_id}/members", headers=owner.headers)
-    return all(member["username"] for member in members.json()["items"])
+    return await cast_of(client)
 
 
 async def snapshot(client: httpx.AsyncClient, owner: Person, room_id: str) -> Any:
@@ -113,9 +68,3 @@ def forget_replica(rooms_db: Database) -> Callable[[], Any]:
             await session.execute(text("DELETE FROM known_users"))
 
     return forget
-
-
-@pytest.fixture
-def embedded(settings: dict[str, Any]) -> AppFactory:
-    """The embedded stack built with extra settings, e.g. `embedded(join_attempts_per_user=3)`."""
-    return embedded_factory(settings)

@@ -6,7 +6,8 @@ import httpx
 
 from tests.helpers.builders import assert_problem, signed_up
 from tests.helpers.rooms import create_room, join
-from tests.rooms.conftest import ROOMS, AppFactory, OutboxReader
+from tests.helpers.stacks import AppFactory
+from tests.rooms.conftest import ROOMS, OutboxReader
 
 JOIN = f"{ROOMS}/join"
 

@@ -9,9 +9,9 @@ import httpx
 from tasksync import stack
 from tasksync.users import commands
 from tests.helpers.builders import assert_problem, signed_up
-from tests.helpers.rooms import set_role
+from tests.helpers.rooms import Cast, room_with_roles, set_role
 from tests.helpers.waiting import eventually
-from tests.rooms.conftest import ROOMS, Cast, OutboxReader, room_with, snapshot
+from tests.rooms.conftest import ROOMS, OutboxReader, snapshot
 
 
 def _members(room_id: str) -> str:
@@ -27,7 +27,7 @@ class TestAddingMembers:
     async def test_an_admin_adds_people_by_id_or_by_username_in_any_case_and_it_is_announced(
         self, client: httpx.AsyncClient, cast: Cast, published: OutboxReader
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         late = await signed_up(client, "late_person")
         reply = await client.post(
             _members(room.id),
@@ -54,7 +54,7 @@ class TestAddingMembers:
         cast: Cast,
         forget_replica: Callable[[], Any],
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         late = await signed_up(client, "latecomer")
         await forget_replica()
         by_name = await client.post(
@@ -71,7 +71,7 @@ class TestAddingMembers:
     async def test_an_unknown_person_is_a_404_and_nothing_is_written(
         self, client: httpx.AsyncClient, cast: Cast, forget_replica: Callable[[], Any]
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before = await snapshot(client, cast.owner, room.id)
         await forget_replica()
         for body, detail in (
@@ -85,7 +85,7 @@ class TestAddingMembers:
     async def test_a_member_again_is_a_409_and_only_the_owner_adds_admins(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before = await snapshot(client, cast.owner, room.id)
         again = {"user_id": cast.tia.id, "role": "viewer"}
         reply = await client.post(_members(room.id), json=again, headers=cast.owner.headers)
@@ -101,7 +101,7 @@ class TestAddingMembers:
     async def test_a_deactivated_account_cannot_be_added(
         self, client: httpx.AsyncClient, cast: Cast, settings: dict[str, Any]
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         root = await signed_up(client, "root")
         await commands.promote(stack.settings_for("users", **settings), "root")
         reply = await client.patch(
@@ -130,7 +130,7 @@ class TestListingMembers:
     async def test_viewers_see_members_longest_standing_first_page_by_page_and_one_by_one(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         seen, cursor = [], None
         while True:
             params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
@@ -154,7 +154,7 @@ class TestChangingRoles:
     async def test_the_owner_makes_and_removes_admins_and_each_change_is_announced(
         self, client: httpx.AsyncClient, cast: Cast, published: OutboxReader
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         same = await set_role(client, cast.admin, room.id, cast.tia.id, "member")
         assert same["role"] == "member"  # no change, so nothing announced below
         await set_role(client, cast.owner, room.id, cast.tia.id, "admin")
@@ -170,7 +170,7 @@ class TestChangingRoles:
     async def test_an_admin_cannot_touch_admins_or_make_one_and_the_owner_cannot_step_down(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before = await snapshot(client, cast.owner, room.id)
         for target, role in ((cast.tia, "admin"), (cast.admin, "member"), (cast.owner, "member")):
             reply = await client.patch(
@@ -190,7 +190,7 @@ class TestRemovingAndLeaving:
     async def test_an_admin_removes_a_member_the_owner_an_admin_and_it_is_announced(
         self, client: httpx.AsyncClient, cast: Cast, published: OutboxReader
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         reply = await client.delete(
             f"{_members(room.id)}/{cast.tia.id}", headers=cast.admin.headers
         )
@@ -207,7 +207,7 @@ class TestRemovingAndLeaving:
     async def test_anyone_may_leave_including_a_viewer_and_an_admin_but_nobody_removes_the_owner(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         reply = await client.delete(
             f"{_members(room.id)}/{cast.owner.id}", headers=cast.admin.headers
         )
@@ -227,7 +227,7 @@ class TestHandingOwnershipOver:
     async def test_the_new_owner_takes_over_and_the_old_one_becomes_an_admin(
         self, client: httpx.AsyncClient, cast: Cast, published: OutboxReader
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         reply = await client.post(
             f"{ROOMS}/{room.id}/owner", json={"user_id": cast.viewer.id}, headers=cast.owner.headers
         )
@@ -248,7 +248,7 @@ class TestHandingOwnershipOver:
     async def test_handing_over_to_yourself_is_a_409_and_to_a_stranger_a_404(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before = await snapshot(client, cast.owner, room.id)
         mine = await client.post(
             f"{ROOMS}/{room.id}/owner", json={"user_id": cast.owner.id}, headers=cast.owner.headers

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.helpers.builders import assert_problem
-from tests.rooms.conftest import ROLES, ROOMS, Cast, CastRoom, room_with, snapshot
+from tests.helpers.rooms import Cast, RoleRoom, room_with_roles
+from tests.rooms.conftest import ROLES, ROOMS, snapshot
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Route:
     # Expected status for viewer, member, admin, owner.
     allowed: tuple[int, int, int, int]
 
-    def url(self, room: CastRoom, cast: Cast) -> str:
+    def url(self, room: RoleRoom, cast: Cast) -> str:
         return self.path.format(room=room.id, tia=cast.tia.id)
 
     def payload(self, cast: Cast) -> dict[str, Any] | None:
@@ -58,7 +59,7 @@ ROOM_ROUTES = [
 async def _call(
     client: httpx.AsyncClient,
     route: Route,
-    room: CastRoom,
+    room: RoleRoom,
     cast: Cast,
     headers: dict[str, str] | None,
 ) -> httpx.Response:
@@ -71,7 +72,7 @@ class TestRoleTable:
     async def test_each_route_answers_each_role_as_the_table_says(
         self, client: httpx.AsyncClient, cast: Cast, role: str
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         for route in ROOM_ROUTES:
             expected = route.allowed[ROLES.index(role)]
             before = await snapshot(client, cast.owner, room.id)
@@ -83,7 +84,7 @@ class TestRoleTable:
             else:
                 assert response.status_code == expected, (str(route), response.text)
                 if route.method != "GET":  # it changed the room: the next route gets a fresh one
-                    room = await room_with(client, cast)
+                    room = await room_with_roles(client, cast)
 
     async def test_an_outsider_gets_404_everywhere_even_owning_a_room_and_nothing_changes(
         self, client: httpx.AsyncClient, cast: Cast
@@ -91,7 +92,7 @@ class TestRoleTable:
         """The outsider owns a room of their own; its owner's power does not reach another."""
         own = await client.post(ROOMS, json={"name": "Mine"}, headers=cast.outsider.headers)
         assert own.status_code == 201
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before = await snapshot(client, cast.owner, room.id)
         for route in ROOM_ROUTES:
             response = await _call(client, route, room, cast, cast.outsider.headers)
@@ -102,7 +103,7 @@ class TestRoleTable:
     async def test_an_anonymous_caller_gets_401_everywhere_and_nothing_changes(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before = await snapshot(client, cast.owner, room.id)
         for route in ROOM_ROUTES:
             assert_problem(await _call(client, route, room, cast, None), 401)
@@ -114,7 +115,7 @@ class TestRoleTable:
         for room_id, status in ((str(uuid.uuid4()), 404), ("not-a-uuid", 422)):
             for route in ROOM_ROUTES:
                 response = await _call(
-                    client, route, CastRoom(room_id, ""), cast, cast.owner.headers
+                    client, route, RoleRoom(room_id, "", cast), cast, cast.owner.headers
                 )
                 assert_problem(response, status)
 
@@ -126,7 +127,7 @@ class TestMemberIdInThePath:
     async def test_a_stranger_gives_404_a_malformed_id_422_and_nothing_changes(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before = await snapshot(client, cast.owner, room.id)
         cases = ((cast.outsider.id, 404), (str(uuid.uuid4()), 404), ("not-a-uuid", 422))
         for route in MEMBER_ROUTES:

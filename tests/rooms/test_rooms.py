@@ -4,8 +4,8 @@ import httpx
 
 from tasksync.rooms.service import CODE_ALPHABET
 from tests.helpers.builders import assert_problem, signed_up
-from tests.helpers.rooms import create_room, join
-from tests.rooms.conftest import ROOMS, Cast, OutboxReader, room_with
+from tests.helpers.rooms import Cast, create_room, join, room_with_roles
+from tests.rooms.conftest import ROOMS, OutboxReader
 
 
 class TestCreatingARoom:
@@ -41,7 +41,7 @@ class TestReadingARoom:
     async def test_only_admins_and_the_owner_see_the_join_code(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         for role, sees in (("viewer", False), ("member", False), ("admin", True), ("owner", True)):
             reply = await client.get(f"{ROOMS}/{room.id}", headers=cast.of(role).headers)
             assert reply.status_code == 200
@@ -120,7 +120,7 @@ class TestDeletingARoom:
     async def test_the_room_is_gone_for_everyone_and_its_code_no_longer_joins(
         self, client: httpx.AsyncClient, cast: Cast, published: OutboxReader
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         reply = await client.delete(f"{ROOMS}/{room.id}", headers=cast.owner.headers)
         assert reply.status_code == 204
         for role in ("owner", "admin", "member", "viewer"):
@@ -140,7 +140,7 @@ class TestRotatingTheCode:
     async def test_an_admin_rotates_and_only_the_new_code_joins(
         self, client: httpx.AsyncClient, cast: Cast, published: OutboxReader
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         reply = await client.post(f"{ROOMS}/{room.id}/code", headers=cast.admin.headers)
         assert reply.status_code == 200
         new_code = reply.json()["code"]

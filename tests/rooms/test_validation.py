@@ -5,7 +5,8 @@ from typing import Any
 import httpx
 
 from tests.helpers.builders import assert_problem, signed_up
-from tests.rooms.conftest import ROOMS, Cast, OutboxReader, room_with, snapshot
+from tests.helpers.rooms import Cast, room_with_roles
+from tests.rooms.conftest import ROOMS, OutboxReader, snapshot
 
 BAD_ROOMS: list[Any] = [
     {},
@@ -84,7 +85,7 @@ class TestBadInput:
     async def test_room_writes_with_bad_input_change_nothing(
         self, client: httpx.AsyncClient, cast: Cast, published: OutboxReader
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         before, events = await snapshot(client, cast.owner, room.id), await published()
         writes = (
             ("PATCH", "", BAD_ROOM_UPDATES),
@@ -121,7 +122,7 @@ class TestBadInput:
     async def test_a_page_size_out_of_range_is_a_422(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:
-        room = await room_with(client, cast)
+        room = await room_with_roles(client, cast)
         for path in (ROOMS, f"{ROOMS}/{room.id}/members"):
             for limit in (0, -1, 201, "many"):
                 reply = await client.get(path, params={"limit": limit}, headers=cast.owner.headers)

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from tasksync.common.db import Database
 from tasksync.tasks.models import Task
 from tests.helpers.builders import DEFAULT_PASSWORD, signed_up
-from tests.helpers.rooms import create_room, join
+from tests.helpers.rooms import RoleRoom, create_room, join
 from tests.helpers.tasks import create_task, get_task
 from tests.helpers.waiting import eventually
-from tests.tasks.conftest import Room, replica_roles
+from tests.tasks.conftest import replica_roles
 
 
 async def _task_count(tasks_db: Database, room_id: str) -> int:
@@ -21,13 +21,13 @@ async def _task_count(tasks_db: Database, room_id: str) -> int:
         return (await session.scalar(query)) or 0
 
 
-async def _assignee(client: httpx.AsyncClient, room: Room, task: dict[str, Any]) -> Any:
+async def _assignee(client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any]) -> Any:
     return (await get_task(client, room.owner, task["id"])).json()["assignee_id"]
 
 
 class TestRoomDeleted:
     async def test_its_tasks_and_memberships_go_with_it(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         tasks = [await create_task(client, room.member, room.id) for _ in range(3)]
         other = await create_room(client, room.member, "Other")
@@ -54,7 +54,7 @@ class TestRoomDeleted:
 
 class TestMemberRemoved:
     async def test_their_tasks_in_that_room_are_unassigned_and_their_access_ends(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         here = await create_task(client, room.owner, room.id, assignee_id=room.member.id)
         other = await create_room(client, room.owner, "Other")
@@ -81,7 +81,7 @@ class TestMemberRemoved:
 
 class TestAccountDeleted:
     async def test_their_assignments_are_cleared_everywhere(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         leaving = await signed_up(client, "leaving")
         await join(client, leaving, room.code)

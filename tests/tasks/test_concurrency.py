@@ -5,15 +5,15 @@ import asyncio
 import httpx
 import pytest
 
+from tests.helpers.rooms import RoleRoom
 from tests.helpers.tasks import all_pages, create_task
-from tests.tasks.conftest import Room
 
 pytestmark = pytest.mark.parametrize("backend_settings", ["postgres"], indirect=True)
 
 
 class TestConcurrentCreates:
     async def test_two_hundred_creates_in_one_room_are_numbered_1_to_200(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         gate = asyncio.Semaphore(50)
 
@@ -34,7 +34,7 @@ class TestConcurrentCreates:
 
 class TestConcurrentUpdates:
     async def test_two_patches_with_the_same_if_match_give_one_200_and_one_412(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
 
@@ -55,7 +55,7 @@ class TestConcurrentUpdates:
 
 class TestConcurrentRetries:
     async def test_two_creates_racing_with_one_idempotency_key_create_one_task(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         async def create() -> httpx.Response:
             return await client.post(

@@ -6,14 +6,13 @@ import uuid
 import httpx
 
 from tests.helpers.builders import assert_problem
-from tests.helpers.rooms import create_room
+from tests.helpers.rooms import RoleRoom, create_room
 from tests.helpers.tasks import create_task
-from tests.tasks.conftest import Room
 
 
 class TestForeignIds:
     async def test_every_route_answers_404_for_a_task_or_room_of_another_room(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id, "Secret")
         # The outsider is an owner somewhere else, so every role check could pass.
@@ -45,7 +44,7 @@ class TestForeignIds:
         assert mine.json()["items"] == []
 
     async def test_unknown_ids_answer_404_the_same_way(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         unknown = uuid.uuid4()
         headers = room.owner.headers

@@ -14,9 +14,8 @@ from tasksync.common.db import Database
 from tasksync.contracts.tasks import PRIORITY_RANK, Priority, Status
 from tasksync.tasks.models import Task, room_roles
 from tests.helpers.builders import Person, signed_up
-from tests.helpers.rooms import create_room
+from tests.helpers.rooms import RoleRoom, create_room
 from tests.helpers.tasks import all_pages, create_task
-from tests.tasks.conftest import Room
 
 
 def _titles(items: list[dict[str, Any]]) -> list[str]:
@@ -25,7 +24,7 @@ def _titles(items: list[dict[str, Any]]) -> list[str]:
 
 class TestFilters:
     async def test_each_filter_keeps_only_matching_tasks(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
         soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
@@ -67,7 +66,7 @@ class TestFilters:
         assert await titles(q="0%x") == set()
 
     async def test_my_tasks_default_to_open_ones_assigned_to_me_in_every_room(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         other = await create_task(client, room.member, room.id, "other", assignee_id=room.owner.id)
         for title, fields in [
@@ -94,7 +93,7 @@ class TestFilters:
 
 class TestSorting:
     async def test_priority_sorts_by_rank_and_deadline_puts_missing_ones_last(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         for priority, deadline in [
             ("low", None),

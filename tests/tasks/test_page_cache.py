@@ -12,13 +12,13 @@ from tasksync.tasks.models import RoomCounter
 from tasksync.tasks.page_cache import PageCache, page_key
 from tasksync.tasks.queries import Sort, TaskFilter
 from tests.helpers.builders import Person
+from tests.helpers.rooms import RoleRoom
 from tests.helpers.tasks import create_task
 from tests.helpers.waiting import eventually
-from tests.tasks.conftest import Room
 
 
 async def _titles(
-    client: httpx.AsyncClient, person: Person, room: Room, **params: Any
+    client: httpx.AsyncClient, person: Person, room: RoleRoom, **params: Any
 ) -> list[tuple[str, str | None]]:
     """(title, assignee id) of each task on the first page of the room's list."""
     response = await client.get(
@@ -36,7 +36,7 @@ async def _version(tasks_db: Database, room_id: str) -> int:
 
 class TestListsAfterWrites:
     async def test_a_list_read_again_shows_every_kind_of_write(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         first = await create_task(client, room.member, room.id, "First")
         assert await _titles(client, room.viewer, room) == [("First", None)]
@@ -57,7 +57,7 @@ class TestListsAfterWrites:
         assert await _titles(client, room.viewer, room) == [("Second", None)]
 
     async def test_an_unassignment_by_a_cascade_shows_on_a_cached_page(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         await create_task(client, room.owner, room.id, "Theirs", assignee_id=room.member.id)
         assert await _titles(client, room.owner, room) == [("Theirs", room.member.id)]
@@ -72,7 +72,7 @@ class TestListsAfterWrites:
         await eventually(unassigned)
 
     async def test_every_write_bumps_the_room_version_other_replicas_read(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         before = await _version(tasks_db, room.id)
         task = await create_task(client, room.member, room.id)
@@ -85,7 +85,7 @@ class TestListsAfterWrites:
         assert before < created < updated < await _version(tasks_db, room.id)
 
     async def test_assigned_to_me_is_each_callers_own_page(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         await create_task(client, room.owner, room.id, "Mia's", assignee_id=room.member.id)
         await create_task(client, room.owner, room.id, "Adam's", assignee_id=room.admin.id)
@@ -95,7 +95,7 @@ class TestListsAfterWrites:
         assert await _titles(client, room.admin, room, assignee="me") == [("Adam's", room.admin.id)]
 
     async def test_a_cached_page_is_not_served_to_an_outsider(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         await create_task(client, room.owner, room.id)
         await _titles(client, room.owner, room)

@@ -1,4 +1,4 @@
-"""Room roles over every tasks route: viewers read; members create, edit and change status;
+"""RoleRoom roles over every tasks route: viewers read; members create, edit and change status;
 deleting someone else's task needs admin or owner; outsiders get 404, anonymous callers 401."""
 
 from typing import Any
@@ -10,15 +10,15 @@ from sqlalchemy import delete
 from tasksync.common.db import Database
 from tasksync.tasks.models import room_roles
 from tests.helpers.builders import assert_problem
-from tests.helpers.rooms import set_role
+from tests.helpers.rooms import RoleRoom, set_role
 from tests.helpers.tasks import create_task
 from tests.helpers.waiting import eventually
-from tests.tasks.conftest import Room, replica_roles
+from tests.tasks.conftest import replica_roles
 
 CALLERS = ("viewer", "member", "admin", "owner", "outsider", "anonymous")
 
 
-def _headers(room: Room, caller: str) -> dict[str, str]:
+def _headers(room: RoleRoom, caller: str) -> dict[str, str]:
     return {} if caller == "anonymous" else room.by_role(caller).headers
 
 
@@ -32,7 +32,7 @@ def _check(outcomes: dict[str, httpx.Response], expected: dict[str, int]) -> Non
 
 class TestRoleTable:
     async def test_creating_a_task_needs_member_or_above(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         outcomes = {
             caller: await client.post(
@@ -61,7 +61,7 @@ class TestRoleTable:
         ]
 
     async def test_every_member_lists_a_rooms_tasks(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         await create_task(client, room.member, room.id)
         outcomes = {
@@ -74,7 +74,9 @@ class TestRoleTable:
         for caller in ("viewer", "member", "admin", "owner"):
             assert len(outcomes[caller].json()["items"]) == 1
 
-    async def test_every_member_reads_a_task(self, client: httpx.AsyncClient, room: Room) -> None:
+    async def test_every_member_reads_a_task(
+        self, client: httpx.AsyncClient, room: RoleRoom
+    ) -> None:
         task = await create_task(client, room.member, room.id)
         outcomes = {
             caller: await client.get(f"/api/v1/tasks/{task['id']}", headers=_headers(room, caller))
@@ -84,7 +86,7 @@ class TestRoleTable:
         assert outcomes["viewer"].headers["etag"] == '"1"'
 
     async def test_editing_a_task_needs_member_or_above(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.owner, room.id)
         outcomes = {
@@ -111,7 +113,7 @@ class TestRoleTable:
         assert final.json()["version"] == 4
 
     async def test_deleting_someone_elses_task_needs_admin_or_owner(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         outcomes: dict[str, Any] = {}
         for caller in CALLERS:
@@ -133,7 +135,7 @@ class TestRoleTable:
         )
 
     async def test_members_and_above_delete_their_own_tasks(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         for caller in ("member", "admin", "owner"):
             person = room.by_role(caller)
@@ -144,7 +146,7 @@ class TestRoleTable:
             assert_problem(gone, 404)
 
     async def test_everyone_signed_in_lists_their_own_tasks_and_only_theirs(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         for caller in ("viewer", "member", "admin", "owner"):
             await create_task(client, room.owner, room.id, assignee_id=room.by_role(caller).id)
@@ -172,7 +174,7 @@ def _readers() -> dict[str, int]:
 
 class TestMembershipReplica:
     async def test_a_member_the_replica_has_not_heard_of_is_asked_about_and_let_in(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         async with tasks_db.sessionmaker.begin() as session:
             await session.execute(
@@ -193,7 +195,7 @@ class TestMembershipReplica:
         assert room.outsider.id not in await replica_roles(tasks_db, room.id)
 
     async def test_a_role_change_applies_once_its_event_lands(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         own = await create_task(client, room.member, room.id)
         await set_role(client, room.owner, room.id, room.member.id, "viewer")
@@ -212,7 +214,7 @@ class TestMembershipReplica:
         await eventually(lambda: _created_by(client, room))
 
 
-async def _created_by(client: httpx.AsyncClient, room: Room) -> bool:
+async def _created_by(client: httpx.AsyncClient, room: RoleRoom) -> bool:
     response = await client.post(
         f"/api/v1/rooms/{room.id}/tasks", json={"title": "x"}, headers=room.viewer.headers
     )

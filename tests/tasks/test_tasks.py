@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from tasksync.common.db import Database
 from tests.helpers.builders import assert_problem
+from tests.helpers.rooms import RoleRoom
 from tests.helpers.tasks import create_task, get_task
-from tests.tasks.conftest import Room
 
 
 async def _outbox(tasks_db: Database) -> list[dict]:
@@ -21,7 +21,7 @@ async def _outbox(tasks_db: Database) -> list[dict]:
 
 class TestCreating:
     async def test_a_new_task_has_every_field_and_its_defaults(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(
             client,
@@ -48,12 +48,14 @@ class TestCreating:
         assert task["version"] == 1
         assert task["description"].startswith("# Heading")
 
-    async def test_numbers_count_up_per_room(self, client: httpx.AsyncClient, room: Room) -> None:
+    async def test_numbers_count_up_per_room(
+        self, client: httpx.AsyncClient, room: RoleRoom
+    ) -> None:
         numbers = [(await create_task(client, room.member, room.id))["number"] for _ in range(3)]
         assert numbers == [1, 2, 3]
 
     async def test_the_reply_carries_an_etag_and_a_location(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         response = await client.post(
             f"/api/v1/rooms/{room.id}/tasks", json={"title": "x"}, headers=room.member.headers
@@ -63,13 +65,13 @@ class TestCreating:
         assert response.headers["location"] == f"/api/v1/tasks/{response.json()['id']}"
 
     async def test_in_progress_may_be_written_with_a_space(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id, status="in progress")
         assert task["status"] == "in_progress"
 
     async def test_creating_publishes_task_created(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         task = await create_task(client, room.member, room.id, priority="low")
         (event,) = [e for e in await _outbox(tasks_db) if e["type"] == "task.created"]
@@ -81,7 +83,7 @@ class TestCreating:
 
 class TestChanging:
     async def test_each_update_bumps_the_version_and_the_etag(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
         first = await client.patch(
@@ -94,7 +96,7 @@ class TestChanging:
         assert read.headers["etag"] == '"2"'
 
     async def test_an_update_that_changes_nothing_keeps_the_version(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id, title="Same")
         response = await client.patch(
@@ -103,7 +105,7 @@ class TestChanging:
         assert response.json()["version"] == 1
 
     async def test_completing_sets_completed_at_and_reopening_clears_it(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
         path = f"/api/v1/tasks/{task['id']}"
@@ -116,7 +118,7 @@ class TestChanging:
         assert reopened.json()["completed_at"] is None
 
     async def test_null_clears_the_deadline_the_assignee_and_the_description(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(
             client,
@@ -137,7 +139,7 @@ class TestChanging:
         assert response.json()["description"] == ""
 
     async def test_task_updated_carries_only_the_changed_fields(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         task = await create_task(client, room.member, room.id, title="Old", priority="low")
         await client.patch(
@@ -150,7 +152,7 @@ class TestChanging:
         assert event["data"]["version"] == 2
 
     async def test_deleting_publishes_task_deleted(
-        self, client: httpx.AsyncClient, room: Room, tasks_db: Database
+        self, client: httpx.AsyncClient, room: RoleRoom, tasks_db: Database
     ) -> None:
         task = await create_task(client, room.member, room.id)
         response = await client.delete(f"/api/v1/tasks/{task['id']}", headers=room.member.headers)
@@ -161,7 +163,7 @@ class TestChanging:
 
 class TestIfMatch:
     async def test_a_current_etag_lets_the_update_through(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
         response = await client.patch(
@@ -172,7 +174,7 @@ class TestIfMatch:
         assert response.status_code == 200
 
     async def test_a_stale_etag_is_refused_with_412_and_changes_nothing(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
         path = f"/api/v1/tasks/{task['id']}"
@@ -184,7 +186,7 @@ class TestIfMatch:
         assert (await get_task(client, room.member, task["id"])).json()["title"] == "First"
 
     async def test_a_stale_etag_also_protects_a_delete(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
         path = f"/api/v1/tasks/{task['id']}"
@@ -193,7 +195,9 @@ class TestIfMatch:
         assert_problem(response, 412)
         assert (await get_task(client, room.member, task["id"])).status_code == 200
 
-    async def test_a_weak_etag_never_matches(self, client: httpx.AsyncClient, room: Room) -> None:
+    async def test_a_weak_etag_never_matches(
+        self, client: httpx.AsyncClient, room: RoleRoom
+    ) -> None:
         task = await create_task(client, room.member, room.id)
         response = await client.patch(
             f"/api/v1/tasks/{task['id']}",
@@ -205,7 +209,7 @@ class TestIfMatch:
 
 class TestIdempotencyKey:
     async def _create(
-        self, client: httpx.AsyncClient, room: Room, key: str, body: dict, who: str = "member"
+        self, client: httpx.AsyncClient, room: RoleRoom, key: str, body: dict, who: str = "member"
     ) -> httpx.Response:
         return await client.post(
             f"/api/v1/rooms/{room.id}/tasks",
@@ -214,7 +218,7 @@ class TestIdempotencyKey:
         )
 
     async def test_a_repeated_key_returns_the_first_result_and_creates_once(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         first = await self._create(client, room, "k-1", {"title": "Once"})
         again = await self._create(client, room, "k-1", {"title": "Once"})
@@ -225,7 +229,7 @@ class TestIdempotencyKey:
         assert len(listed.json()["items"]) == 1
 
     async def test_the_same_key_with_another_body_is_422(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         await self._create(client, room, "k-2", {"title": "One"})
         response = await self._create(client, room, "k-2", {"title": "Two"})
@@ -234,7 +238,7 @@ class TestIdempotencyKey:
         assert [t["title"] for t in listed.json()["items"]] == ["One"]
 
     async def test_keys_belong_to_the_person_who_sent_them(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         mine = await self._create(client, room, "shared", {"title": "Same"})
         theirs = await self._create(client, room, "shared", {"title": "Same"}, who="admin")

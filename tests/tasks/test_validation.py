@@ -5,8 +5,8 @@ from typing import Any
 import httpx
 
 from tests.helpers.builders import assert_problem, signed_up
+from tests.helpers.rooms import RoleRoom
 from tests.helpers.tasks import create_task
-from tests.tasks.conftest import Room
 
 BAD_BODIES: list[tuple[str, dict[str, Any]]] = [
     ("title is not a string", {"title": 12}),
@@ -43,7 +43,7 @@ BAD_QUERIES: list[dict[str, Any]] = [
 
 class TestCreatingWithBadInput:
     async def test_every_bad_body_is_refused_and_writes_nothing(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         for case, fields in BAD_BODIES:
             response = await client.post(
@@ -55,14 +55,16 @@ class TestCreatingWithBadInput:
         listed = await client.get(f"/api/v1/rooms/{room.id}/tasks", headers=room.member.headers)
         assert listed.json()["items"] == []
 
-    async def test_a_missing_title_is_refused(self, client: httpx.AsyncClient, room: Room) -> None:
+    async def test_a_missing_title_is_refused(
+        self, client: httpx.AsyncClient, room: RoleRoom
+    ) -> None:
         response = await client.post(
             f"/api/v1/rooms/{room.id}/tasks", json={}, headers=room.member.headers
         )
         assert "title" in assert_problem(response, 422)["detail"]
 
     async def test_a_body_that_is_not_json_is_refused(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         response = await client.post(
             f"/api/v1/rooms/{room.id}/tasks",
@@ -72,7 +74,7 @@ class TestCreatingWithBadInput:
         assert_problem(response, 422)
 
     async def test_an_assignee_outside_the_room_is_refused_by_name(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         stranger = await signed_up(client, "stranger")
         response = await client.post(
@@ -89,7 +91,7 @@ class TestCreatingWithBadInput:
 
 class TestChangingWithBadInput:
     async def test_every_bad_body_is_refused_and_changes_nothing(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id, "Original")
         for case, fields in BAD_BODIES:
@@ -102,7 +104,7 @@ class TestChangingWithBadInput:
         assert after.json() == task
 
     async def test_required_fields_cannot_be_cleared(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
         for field in ("title", "status", "priority", "labels", "position"):
@@ -112,7 +114,7 @@ class TestChangingWithBadInput:
             assert field in assert_problem(response, 422)["detail"]
 
     async def test_an_assignee_outside_the_room_is_refused(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         task = await create_task(client, room.member, room.id)
         response = await client.patch(
@@ -127,7 +129,7 @@ class TestChangingWithBadInput:
 
 class TestListingWithBadInput:
     async def test_bad_query_parameters_are_refused(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         for query in BAD_QUERIES:
             for path in (f"/api/v1/rooms/{room.id}/tasks", "/api/v1/tasks"):
@@ -136,7 +138,7 @@ class TestListingWithBadInput:
                 assert_problem(response, 422)
 
     async def test_a_cursor_from_another_sort_is_refused(
-        self, client: httpx.AsyncClient, room: Room
+        self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
         for _ in range(2):
             await create_task(client, room.member, room.id)

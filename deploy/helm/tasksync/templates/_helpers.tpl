@@ -10,6 +10,17 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- if .Values.postgres.existingSecret -}}{{ .Values.postgres.existingSecret }}{{- else -}}{{ include "tasksync.name" . }}{{- end -}}
 {{- end -}}
 
+{{/* TASKSYNC_SERVICE_URLS: where every service of .Values.services answers in the cluster,
+as a JSON object {"<service>": "http://<release>-tasksync-<service>:8000", ...}. */}}
+{{- define "tasksync.serviceUrls" -}}
+{{- $name := include "tasksync.name" . -}}
+{{- $urls := dict -}}
+{{- range $service, $spec := .Values.services -}}
+{{- $_ := set $urls $service (printf "http://%s-%s:8000" $name $service) -}}
+{{- end -}}
+{{- toJson $urls -}}
+{{- end -}}
+
 {{/* The environment every TaskSync container gets: ConfigMap, the database password, URLs. */}}
 {{- define "tasksync.env" -}}
 envFrom:
