@@ -129,10 +129,9 @@ async def overview(request: Request, principal: CurrentUser) -> Response:
     """Your profile, rooms, open tasks and their counts, in one call."""
     state = request.app.state
     cache: OverviewCache = state.overview_cache
-    token = request.headers["authorization"].partition(" ")[2].strip()
 
     async def build() -> tuple[bytes, bool]:
-        document = await assemble(state.services, token)
+        document = await assemble(state.services, principal.token)
         return orjson.dumps(document), not document["unavailable"]
 
     body = await cache.get_or_build(principal.id, build)

@@ -21,17 +21,20 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    delete,
     func,
     not_,
     or_,
     select,
     tuple_,
+    update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasksync.common.clock import utcnow
-from tasksync.common.db import escape_like
+from tasksync.common.db import escape_like, upsert
 from tasksync.common.errors import BadRequest
 from tasksync.common.pagination import (
     NOT_OURS,
@@ -42,12 +45,33 @@ from tasksync.common.pagination import (
     same,
 )
 from tasksync.contracts.tasks import PRIORITY_RANK, Priority, Status
-from tasksync.tasks.models import Task, room_roles
+from tasksync.tasks.models import RoomCounter, Task, room_roles
 from tasksync.tasks.schemas import TaskRead
 
 # A list answers rows of exactly the fields of `TaskRead`, read without the ORM.
 TASK_COLUMNS = tuple(Task.__table__.c[name] for name in TaskRead.model_fields)
 TaskRow = dict[str, Any]
+
+
+# The hot reads' statements, built once: composing one per request cost more than running it.
+_ROLES = room_roles.table
+
+TASK_AND_ROLE = (
+    select(*TASK_COLUMNS, _ROLES.c.role)
+    .select_from(
+        Task.__table__.outerjoin(
+            _ROLES,
+            and_(_ROLES.c.room_id == Task.room_id, _ROLES.c.user_id == bindparam("user_id")),
+        )
+    )
+    .where(Task.id == bindparam("task_id"))
+)
+ROLE_AND_VERSION = (
+    select(_ROLES.c.role, RoomCounter.version)
+    .select_from(_ROLES.outerjoin(RoomCounter.__table__, RoomCounter.room_id == _ROLES.c.room_id))
+    .where(_ROLES.c.room_id == bindparam("room_id"), _ROLES.c.user_id == bindparam("user_id"))
+)
+ROOM_VERSION = select(RoomCounter.version).where(RoomCounter.room_id == bindparam("room_id"))
 
 
 NAMED_ASSIGNEES = ("me", "none", "any")
@@ -219,3 +243,65 @@ async def member_tasks(
     rooms = select(roles.c.room_id).where(roles.c.user_id == user_id)
     query = select(*TASK_COLUMNS).where(Task.room_id.in_(rooms), *filters.conditions(user_id))
     return await _page(connection, query, sort=sort, page=page)
+
+
+# Writes
+
+
+async def next_number(session: AsyncSession, room_id: UUID) -> int:
+    """The room's next task number, and a new room version. The counter row stays locked
+    until the creating transaction ends, so concurrent creates get 1, 2, 3... with no gap
+    and no repeat."""
+    statement = (
+        upsert(session, RoomCounter)
+        .values(room_id=room_id, next=1, version=1)
+        .on_conflict_do_update(
+            index_elements=[RoomCounter.room_id],
+            set_={"next": RoomCounter.next + 1, "version": RoomCounter.version + 1},
+        )
+        .returning(RoomCounter.next)
+    )
+    return (await session.execute(statement)).scalar_one()
+
+
+async def rooms_changed(session: AsyncSession, room_ids: set[UUID]) -> None:
+    """Bumps the rooms' versions, in the writing transaction: no list page cached before
+    this write is served after it (creates bump it with the number, in `next_number`)."""
+    await session.execute(
+        update(RoomCounter)
+        .where(RoomCounter.room_id.in_(sorted(room_ids)))
+        .values(version=RoomCounter.version + 1)
+    )
+
+
+async def unassign(
+    session: AsyncSession, *, user_id: UUID, room_id: UUID | None
+) -> Sequence[Row[Any]]:
+    """Clears the user's assignments (in one room, or everywhere); the changed tasks' id,
+    room, number and version before the change."""
+    query = select(Task.id, Task.room_id, Task.number, Task.version).where(
+        Task.assignee_id == user_id
+    )
+    if room_id is not None:
+        query = query.where(Task.room_id == room_id)
+    rows = (await session.execute(query)).all()
+    if rows:
+        await session.execute(
+            update(Task)
+            .where(Task.id.in_([row.id for row in rows]))
+            .values(assignee_id=None, version=Task.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return rows
+
+
+async def delete_room_tasks(session: AsyncSession, room_id: UUID) -> Sequence[Row[Any]]:
+    """Deletes a room's tasks and counter; the deleted tasks' id and number."""
+    rows = (
+        await session.execute(select(Task.id, Task.number).where(Task.room_id == room_id))
+    ).all()
+    await session.execute(
+        delete(Task).where(Task.room_id == room_id).execution_options(synchronize_session=False)
+    )
+    await session.execute(delete(RoomCounter).where(RoomCounter.room_id == room_id))
+    return rows

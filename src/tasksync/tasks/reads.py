@@ -10,8 +10,6 @@ A room's pages are served from `PageCache` while the room is unchanged.
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, select
-
 from tasksync.common.auth import Principal
 from tasksync.common.db import Database
 from tasksync.common.errors import NotFound
@@ -19,30 +17,10 @@ from tasksync.common.pagination import PageParams, Slice
 from tasksync.common.responses import json_bytes
 from tasksync.common.room_roles import NO_ROOM, RoleSource
 from tasksync.tasks import queries
-from tasksync.tasks.models import RoomCounter, Task, room_roles
 from tasksync.tasks.page_cache import PageCache, page_key
-from tasksync.tasks.queries import TASK_COLUMNS, Sort, TaskFilter, TaskRow
+from tasksync.tasks.queries import Sort, TaskFilter, TaskRow
 
 NO_TASK = "No such task."
-_ROLES = room_roles.table
-
-# Built once: composing a statement per request cost more than running it.
-_TASK_AND_ROLE = (
-    select(*TASK_COLUMNS, _ROLES.c.role)
-    .select_from(
-        Task.__table__.outerjoin(
-            _ROLES,
-            and_(_ROLES.c.room_id == Task.room_id, _ROLES.c.user_id == bindparam("user_id")),
-        )
-    )
-    .where(Task.id == bindparam("task_id"))
-)
-_ROLE_AND_VERSION = (
-    select(_ROLES.c.role, RoomCounter.version)
-    .select_from(_ROLES.outerjoin(RoomCounter.__table__, RoomCounter.room_id == _ROLES.c.room_id))
-    .where(_ROLES.c.room_id == bindparam("room_id"), _ROLES.c.user_id == bindparam("user_id"))
-)
-_VERSION = select(RoomCounter.version).where(RoomCounter.room_id == bindparam("room_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +44,7 @@ async def _confirmed_role(reader: Reader, *, room_id: UUID) -> str | None:
 async def task(reader: Reader, *, task_id: UUID) -> TaskRow:
     """One task, if the caller is in its room (404 otherwise, as for a missing task)."""
     db, caller = reader.db, reader.caller
-    found = await db.first(_TASK_AND_ROLE, {"task_id": task_id, "user_id": caller.id})
+    found = await db.first(queries.TASK_AND_ROLE, {"task_id": task_id, "user_id": caller.id})
     if found is None:
         raise NotFound(NO_TASK)
     role = found.pop("role")
@@ -80,11 +58,11 @@ async def room_page(
 ) -> bytes:
     """A page of a room's tasks, for any member of it, as JSON (`{items, next_cursor}`)."""
     db, caller = reader.db, reader.caller
-    found = await db.first(_ROLE_AND_VERSION, {"room_id": room_id, "user_id": caller.id})
+    found = await db.first(queries.ROLE_AND_VERSION, {"room_id": room_id, "user_id": caller.id})
     if found is None:
         if not await _confirmed_role(reader, room_id=room_id):
             raise NotFound(NO_ROOM)
-        found = await db.first(_VERSION, {"room_id": room_id}) or {}
+        found = await db.first(queries.ROOM_VERSION, {"room_id": room_id}) or {}
     key = page_key(
         room_id=room_id,
         version=found.get("version") or 0,

@@ -8,14 +8,12 @@ of work. Authorization is decided with the kit's `RoomAccess`, built before thes
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from tasksync.common.auth import Principal
 from tasksync.common.clock import utcnow
 from tasksync.common.concurrency import check_if_match
-from tasksync.common.db import upsert
 from tasksync.common.errors import Conflict, InvalidField, NotFound, PreconditionFailed
 from tasksync.common.events.outbox import publish
 from tasksync.common.room_roles import RoleSource, RoomAccess, room_access
@@ -27,33 +25,9 @@ from tasksync.contracts.tasks import (
     TaskDeleted,
     TaskUpdated,
 )
-from tasksync.tasks.models import RoomCounter, Task
+from tasksync.tasks import queries
+from tasksync.tasks.models import Task
 from tasksync.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
-
-
-async def _next_number(session: AsyncSession, room_id: UUID) -> int:
-    """The room's next task number. The counter row stays locked until the creating
-    transaction ends, so concurrent creates get 1, 2, 3... with no gap and no repeat."""
-    statement = (
-        upsert(session, RoomCounter)
-        .values(room_id=room_id, next=1, version=1)
-        .on_conflict_do_update(
-            index_elements=[RoomCounter.room_id],
-            set_={"next": RoomCounter.next + 1, "version": RoomCounter.version + 1},
-        )
-        .returning(RoomCounter.next)
-    )
-    return (await session.execute(statement)).scalar_one()
-
-
-async def _rooms_changed(session: AsyncSession, room_ids: set[UUID]) -> None:
-    """Bumps the rooms' versions, in the writing transaction: no list page cached before
-    this write is served after it (creates bump it with the number, in `_next_number`)."""
-    await session.execute(
-        update(RoomCounter)
-        .where(RoomCounter.room_id.in_(sorted(room_ids)))
-        .values(version=RoomCounter.version + 1)
-    )
 
 
 async def _check_assignee(
@@ -87,7 +61,7 @@ async def create_task(
     access.require("member", "create tasks")
     user_id = access.caller.id
     await _check_assignee(session, roles, access=access, assignee_id=data.assignee_id)
-    number = await _next_number(session, access.room_id)
+    number = await queries.next_number(session, access.room_id)
     now = utcnow()
     task = Task(
         room_id=access.room_id,
@@ -193,7 +167,7 @@ async def update_task(
         changed["completed_at"] = task.completed_at
     task.updated_at = utcnow()
     await _flush_checked(session, if_match=if_match)
-    await _rooms_changed(session, {task.room_id})
+    await queries.rooms_changed(session, {task.room_id})
     publish(
         session,
         TaskUpdated(
@@ -220,7 +194,7 @@ async def delete_task(
     check_if_match(if_match, task.version)
     await session.delete(task)
     await _flush_checked(session, if_match=if_match)
-    await _rooms_changed(session, {task.room_id})
+    await queries.rooms_changed(session, {task.room_id})
     publish(
         session,
         TaskDeleted(task_id=task.id, room_id=task.room_id, number=task.number),
@@ -236,22 +210,10 @@ async def _unassign(
     session: AsyncSession, *, user_id: UUID, room_id: UUID | None, actor_id: UUID | None
 ) -> None:
     """Clears the user's assignments (in one room, or everywhere), announcing each."""
-    query = select(Task.id, Task.room_id, Task.number, Task.version).where(
-        Task.assignee_id == user_id
-    )
-    if room_id is not None:
-        query = query.where(Task.room_id == room_id)
-    rows = (await session.execute(query)).all()
+    rows = await queries.unassign(session, user_id=user_id, room_id=room_id)
     if not rows:
         return
-    now = utcnow()
-    await session.execute(
-        update(Task)
-        .where(Task.id.in_([row.id for row in rows]))
-        .values(assignee_id=None, version=Task.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await _rooms_changed(session, {row.room_id for row in rows})
+    await queries.rooms_changed(session, {row.room_id for row in rows})
     for row in rows:
         publish(
             session,
@@ -269,13 +231,7 @@ async def _unassign(
 
 async def forget_room(session: AsyncSession, *, room_id: UUID, actor_id: UUID | None) -> None:
     """A deleted room takes its tasks with it (task.deleted is announced for each)."""
-    rows = (
-        await session.execute(select(Task.id, Task.number).where(Task.room_id == room_id))
-    ).all()
-    await session.execute(
-        delete(Task).where(Task.room_id == room_id).execution_options(synchronize_session=False)
-    )
-    await session.execute(delete(RoomCounter).where(RoomCounter.room_id == room_id))
+    rows = await queries.delete_room_tasks(session, room_id)
     for row in rows:
         publish(
             session,

@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import ALGORITHM
 from tasksync.common.clock import utcnow
+from tasksync.users import queries
 from tasksync.users.models import SigningKey
 
 
@@ -48,14 +48,12 @@ class KeyRing:
             session.add(_new_key())
 
     async def rotate(self, session: AsyncSession) -> str:
-        await session.execute(
-            update(SigningKey).where(SigningKey.retired_at.is_(None)).values(retired_at=utcnow())
-        )
+        await queries.retire_keys(session)
         key = _new_key()
         session.add(key)
         # Keys retired long enough ago that no token they signed is still valid go away.
         horizon = utcnow() - self._token_lifetime - timedelta(minutes=5)
-        await session.execute(delete(SigningKey).where(SigningKey.retired_at < horizon))
+        await queries.forget_keys_retired_before(session, horizon)
         return key.kid
 
     async def signing_key(self, session: AsyncSession) -> tuple[str, Any]:
@@ -71,17 +69,7 @@ class KeyRing:
 
     async def jwks(self, session: AsyncSession) -> dict[str, Any]:
         horizon = utcnow() - self._token_lifetime - timedelta(minutes=5)
-        rows = await session.scalars(
-            select(SigningKey.public_jwk)
-            .where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > horizon))
-            .order_by(SigningKey.created_at.desc())
-        )
-        return {"keys": list(rows)}
+        return {"keys": await queries.public_keys(session, retired_after=horizon)}
 
     async def _active(self, session: AsyncSession) -> SigningKey | None:
-        return await session.scalar(
-            select(SigningKey)
-            .where(SigningKey.retired_at.is_(None))
-            .order_by(SigningKey.created_at.desc())
-            .limit(1)
-        )
+        return await queries.active_key(session)

@@ -5,15 +5,13 @@ Functions take the session first and never commit: the request is the unit of wo
 
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import Principal
-from tasksync.common.db import escape_like
 from tasksync.common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from tasksync.common.events.outbox import publish
-from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
+from tasksync.common.pagination import PageParams, Slice
 from tasksync.common.ratelimit import WindowCounter
 from tasksync.contracts.users import (
     UserDeactivated,
@@ -22,7 +20,7 @@ from tasksync.contracts.users import (
     UserRegistered,
     UserUpdated,
 )
-from tasksync.users import tokens
+from tasksync.users import queries, tokens
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
 from tasksync.users.schemas import AdminUserUpdate, ProfileUpdate, RegisterIn
@@ -32,17 +30,12 @@ from tasksync.users.settings import UsersSettings
 async def _ensure_free(
     session: AsyncSession, *, username: str | None, email: str | None, except_id: UUID | None = None
 ) -> None:
-    checks = []
-    if username is not None:
-        checks.append(("username", User.username_key == username.lower()))
-    if email is not None:
-        checks.append(("e-mail", User.email_key == email.lower()))
-    for what, condition in checks:
-        query = select(User.id).where(condition)
-        if except_id is not None:
-            query = query.where(User.id != except_id)
-        if await session.scalar(query.limit(1)) is not None:
-            raise Conflict(f"That {what} is already taken.")
+    if username is not None and await queries.taken(
+        session, username=username, except_id=except_id
+    ):
+        raise Conflict("That username is already taken.")
+    if email is not None and await queries.taken(session, email=email, except_id=except_id):
+        raise Conflict("That e-mail is already taken.")
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -118,7 +111,7 @@ async def authenticate(
     address: str,
 ) -> User:
     await guard.check(username, address)
-    user = await session.scalar(select(User).where(User.username_key == username.lower()))
+    user = await queries.user_named(session, username)
     if not await hasher.verify(user.password_hash if user else None, password) or user is None:
         await guard.failed(address)
         raise Unauthorized("Wrong username or password.")
@@ -204,15 +197,7 @@ async def get_user(session: AsyncSession, user_id: UUID) -> User:
 
 async def search(session: AsyncSession, *, prefix: str | None, page: PageParams) -> Slice[User]:
     """Users whose username starts with `prefix`, in username order."""
-    query = select(User).order_by(User.username_key).limit(page.limit + 1)
-    if prefix:
-        escaped = escape_like(prefix.lower())
-        query = query.where(User.username_key.like(f"{escaped}%", escape="\\"))
-    if page.cursor:
-        (after,) = decode_cursor(page.cursor, str)
-        query = query.where(User.username_key > str(after))
-    rows = (await session.scalars(query)).all()
-    return keyset_slice(rows, page.limit, lambda user: [user.username_key])
+    return await queries.users_starting_with(session, prefix, page)
 
 
 async def admin_update(
@@ -235,7 +220,7 @@ async def admin_update(
 
 
 async def promote(session: AsyncSession, *, username: str) -> User:
-    user = await session.scalar(select(User).where(User.username_key == username.lower()))
+    user = await queries.user_named(session, username)
     if user is None:
         raise NotFound(f"No user named {username!r}.")
     user.is_admin = True

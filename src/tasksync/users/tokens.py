@@ -6,13 +6,13 @@ from datetime import timedelta
 from uuid import UUID
 
 import jwt
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import ALGORITHM, AUDIENCE, ISSUER
 from tasksync.common.clock import utcnow
 from tasksync.common.errors import Unauthorized
 from tasksync.common.ids import uuid7
+from tasksync.users import queries
 from tasksync.users.keys import KeyRing
 from tasksync.users.models import RefreshToken, User
 from tasksync.users.schemas import TokenPair
@@ -69,9 +69,7 @@ class TokenIssuer:
         )
 
     async def rotate(self, session: AsyncSession, refresh_token: str) -> TokenPair:
-        token = await session.scalar(
-            select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token))
-        )
+        token = await queries.refresh_token(session, _digest(refresh_token))
         if token is None or token.expires_at <= utcnow():
             raise Unauthorized("The refresh token is unknown or has expired; sign in again.")
         if token.revoked_at is not None:
@@ -79,13 +77,7 @@ class TokenIssuer:
             raise TokenReuse(
                 "The refresh token was already used; every session from it is now signed out."
             )
-        # Revoke only if still live, so two concurrent rotations cannot both succeed.
-        result = await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.id == token.id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-        if result.rowcount != 1:
+        if not await queries.revoke_if_live(session, token.id):
             await revoke_family(session, token.family_id)
             raise TokenReuse(
                 "The refresh token was already used; every session from it is now signed out."
@@ -97,27 +89,15 @@ class TokenIssuer:
 
 
 async def revoke_token(session: AsyncSession, refresh_token: str) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.token_hash == _digest(refresh_token), RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    await queries.revoke_tokens(session, digest=_digest(refresh_token))
 
 
 async def revoke_family(session: AsyncSession, family_id: UUID) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    await queries.revoke_tokens(session, family_id=family_id)
 
 
 async def revoke_all(
     session: AsyncSession, user_id: UUID, *, except_family: str | None = None
 ) -> None:
-    query = update(RefreshToken).where(
-        RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
-    )
-    if except_family is not None:
-        query = query.where(RefreshToken.family_id != UUID(except_family))
-    await session.execute(query.values(revoked_at=utcnow()))
+    family = UUID(except_family) if except_family is not None else None
+    await queries.revoke_tokens(session, user_id=user_id, except_family=family)
