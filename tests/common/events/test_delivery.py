@@ -11,7 +11,7 @@ from tasksync.common.events.outbox import publish
 from tasksync.common.ids import uuid7
 from tasksync.contracts.users import UserRegistered
 from tasksync.users.models import event_tables as users_events
-from tests.events.conftest import EventStack, StackFactory
+from tests.common.events.conftest import EventStack, StackFactory
 from tests.helpers import probe
 from tests.helpers.builders import register
 from tests.helpers.waiting import eventually
