@@ -115,6 +115,25 @@ class TestRenamingARoom:
             )
         ]
 
+    async def test_a_rename_sent_with_a_stale_etag_is_a_412_and_changes_nothing(
+        self, client: httpx.AsyncClient, cast: Cast
+    ) -> None:
+        room = await room_with_roles(client, cast)
+        url, owner = f"{ROOMS}/{room.id}", cast.owner.headers
+        first = (await client.get(url, headers=owner)).headers["ETag"]
+        renamed = await client.patch(
+            url, json={"name": "Renamed"}, headers={**owner, "If-Match": first}
+        )
+        assert renamed.status_code == 200, renamed.text
+        assert renamed.headers["ETag"] != first
+        stale = await client.patch(url, json={"name": "Lost"}, headers={**owner, "If-Match": first})
+        assert_problem(stale, 412)
+        now = await client.get(url, headers=owner)
+        assert now.json()["name"] == "Renamed"
+        assert now.headers["ETag"] == renamed.headers["ETag"]
+        rotated = await client.post(f"{url}/code", headers=owner)
+        assert rotated.headers["ETag"] not in (first, renamed.headers["ETag"])
+
 
 class TestDeletingARoom:
     async def test_the_room_is_gone_for_everyone_and_its_code_no_longer_joins(
