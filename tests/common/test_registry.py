@@ -6,7 +6,8 @@ from fastapi.routing import APIRoute
 from tasksync import stack
 from tasksync.common import registry
 
-# Routes every app serves for itself, not under a public prefix.
+# Routes every app serves for itself, not under a public prefix (nor `/internal/`, which
+# services call one another on and the gateway never routes).
 OWN_ROUTES = {"/health", "/ready", "/metrics"}
 
 
@@ -16,7 +17,9 @@ def test_every_public_route_of_a_service_is_routed_to_that_service(service: str)
     paths = [
         route.path
         for route in app.routes
-        if isinstance(route, APIRoute) and route.path not in OWN_ROUTES
+        if isinstance(route, APIRoute)
+        and route.path not in OWN_ROUTES
+        and not route.path.startswith("/internal/")
     ]
     assert paths
     misrouted = {path: registry.owner(path) for path in paths if registry.owner(path) != service}
@@ -42,6 +45,20 @@ def test_every_public_route_of_a_service_is_routed_to_that_service(service: str)
 )
 def test_the_most_specific_prefix_owns_a_path(path: str, owner: str | None) -> None:
     assert registry.owner(path) == owner
+
+
+def test_internal_routes_are_never_public() -> None:
+    assert registry.owner("/internal/room-roles/revocations") is None
+
+
+def test_who_keeps_a_replica_says_so_in_the_registry() -> None:
+    """Rooms tells the registry's keepers of room roles when access is taken away."""
+    for name in registry.NAMES:
+        found = stack.definition(name)
+        assert (found.room_roles is not None and name != "rooms") == (
+            name in registry.keepers("room_roles")
+        ), name
+        assert (found.known_users is not None) == (name in registry.keepers("known_users")), name
 
 
 def test_a_longer_prefix_is_never_shadowed_by_a_shorter_one() -> None:

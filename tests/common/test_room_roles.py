@@ -2,7 +2,7 @@
 rooms service: what its events do, what a miss asks, and who may do what."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -28,7 +28,9 @@ ROOM, OTHER_ROOM, ANN, BOB = uuid7(), uuid7(), uuid7(), uuid7()
 
 
 def _caller(user_id: UUID, token: str = "ann-token") -> Principal:
-    return Principal(id=user_id, username="ann", session_id="s", expires_at=0, token=token)
+    return Principal(
+        id=user_id, username="ann", session_id="s", issued_at=0, expires_at=0, token=token
+    )
 
 
 class RoomsPeer:
@@ -73,15 +75,19 @@ async def rooms() -> AsyncIterator[tuple[RoomsPeer, ServiceDirectory]]:
         await directory.close()
 
 
-async def _apply(replica: RoomRoleReplica, db: Database, data: EventData) -> None:
-    envelope = Envelope(
+def _envelope(data: EventData, occurred_at: datetime) -> Envelope:
+    return Envelope(
         id=uuid7(),
         type=data.type_name,
         version=data.version,
-        occurred_at=datetime.now(UTC),
+        occurred_at=occurred_at,
         producer=data.producer,
         data=data.model_dump(mode="json"),
     )
+
+
+async def _apply(replica: RoomRoleReplica, db: Database, data: EventData) -> None:
+    envelope = _envelope(data, datetime.now(UTC))
     async with db.sessionmaker.begin() as session:
         for handler in replica.handlers.for_type(data.type_name):
             await handler(session, Event(envelope, data))
@@ -117,15 +123,60 @@ class TestEvents:
 
     async def test_an_event_overwrites_what_a_miss_kept(self, replica: Any) -> None:
         table, db = replica
+        asked = datetime.now(UTC)
         async with db.sessionmaker.begin() as session:
-            await table.keep(session, room_id=ROOM, user_id=ANN, role="member")
-            await table.keep(session, room_id=ROOM, user_id=ANN, role="owner")  # no overwrite
+            await table.keep(session, room_id=ROOM, user_id=ANN, role="member", asked_at=asked)
+            # A second answer does not overwrite the first.
+            await table.keep(session, room_id=ROOM, user_id=ANN, role="owner", asked_at=asked)
         assert await _rows(table, db) == {(ROOM, ANN, "member")}
         changed = MemberRoleChanged(
             room_id=ROOM, user_id=ANN, role="viewer", previous_role="member"
         )
         await _apply(table, db, changed)
         assert await _rows(table, db) == {(ROOM, ANN, "viewer")}
+
+
+class TestRevocations:
+    async def test_a_revocation_forgets_the_member_and_an_older_event_cannot_bring_it_back(
+        self, replica: Any
+    ) -> None:
+        table, db = replica
+        added = MemberAdded(room_id=ROOM, user_id=ANN, role="admin")
+        late = _envelope(added, datetime.now(UTC))  # published before the removal...
+        await _apply(table, db, MemberAdded(room_id=ROOM, user_id=BOB, role="member"))
+        async with db.sessionmaker.begin() as session:
+            await table.revoke(session, room_id=ROOM, user_id=ANN)
+        async with db.sessionmaker.begin() as session:  # ... delivered after it
+            for handler in table.handlers.for_type(added.type_name):
+                await handler(session, Event(late, added))
+        assert await _rows(table, db) == {(ROOM, BOB, "member")}
+        await _apply(table, db, added)  # joined again, after the revocation: back in
+        assert await _rows(table, db) == {(ROOM, BOB, "member"), (ROOM, ANN, "admin")}
+
+    async def test_an_answer_asked_before_the_revocation_is_not_kept(self, replica: Any) -> None:
+        table, db = replica
+        asked = datetime.now(UTC)
+        async with db.sessionmaker.begin() as session:
+            await table.revoke(session, room_id=ROOM, user_id=None)  # the room is deleted
+            await table.keep(session, room_id=ROOM, user_id=ANN, role="member", asked_at=asked)
+        assert await _rows(table, db) == set()
+        async with db.sessionmaker.begin() as session:
+            await table.keep(
+                session, room_id=ROOM, user_id=ANN, role="member", asked_at=datetime.now(UTC)
+            )
+        assert await _rows(table, db) == {(ROOM, ANN, "member")}
+
+    async def test_old_tombstones_are_forgotten(self, replica: Any) -> None:
+        table, db = replica
+        async with db.sessionmaker.begin() as session:
+            await table.revoke(session, room_id=ROOM, user_id=ANN)
+            await table.forget_tombstones(session, timedelta(days=1))
+        async with db.engine.connect() as conn:
+            assert len((await conn.execute(table.tombstones.select())).all()) == 1
+        async with db.sessionmaker.begin() as session:
+            await table.forget_tombstones(session, timedelta(seconds=-1))
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(table.tombstones.select())).all() == []
 
 
 class TestMiss:

@@ -28,7 +28,9 @@ async def session(rooms_db: Database) -> AsyncIterator[AsyncSession]:
 
 
 def _access(room: Room, member: Membership) -> RoomAccess:
-    caller = Principal(id=member.user_id, username="x", session_id="s", expires_at=0, token="t")
+    caller = Principal(
+        id=member.user_id, username="x", session_id="s", issued_at=0, expires_at=0, token="t"
+    )
     return RoomAccess(room_id=room.id, caller=caller, role=member.role)
 
 

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -36,6 +37,7 @@ from tasksync.common.known_users import KnownUsers
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
 from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
+from tasksync.common.revocations import Revocations
 from tasksync.common.room_roles import RoleSource, RoomRoleReplica
 from tasksync.common.settings import ServiceSettings
 
@@ -159,6 +161,7 @@ def build_service_app(
             app.state.verifier = TokenVerifier(
                 fetch, refresh_cooldown=settings.jwks_refresh_cooldown
             )
+            kit.revocations = app.state.revocations = Revocations(redis, settings.redis_prefix)
             kit.room_roles = _role_source(definition, kit)
             app.state.runtime = await definition.start(kit) if definition.start else None
             if tables is not None:
@@ -173,7 +176,7 @@ def build_service_app(
                 )
                 await kit.events.start()
             chores = asyncio.create_task(
-                _every(settings.housekeeping_interval, db, _chores(definition))
+                _every(settings.housekeeping_interval, db, _chores(definition, settings))
             )
             try:
                 yield
@@ -207,6 +210,8 @@ def build_service_app(
     for router in definition.routers:
         _summaries_from_docstrings(router)
     add_routes(app, *definition.routers)
+    if isinstance(definition.room_roles, RoomRoleReplica):
+        add_routes(app, definition.room_roles.router)
     document_responses(app)
     return app
 
@@ -219,8 +224,15 @@ def _role_source(definition: ServiceDefinition, kit: Kit) -> RoleSource | None:
     return None
 
 
-def _chores(definition: ServiceDefinition) -> list[Chore]:
+def _chores(definition: ServiceDefinition, settings: ServiceSettings) -> list[Chore]:
     chores = list(definition.housekeeping)
+    if isinstance(replica := definition.room_roles, RoomRoleReplica):
+        retention = timedelta(days=settings.event_retention_days)
+
+        async def forget_old_tombstones(session: AsyncSession) -> None:
+            await replica.forget_tombstones(session, retention)
+
+        chores.append(forget_old_tombstones)
     if (table := definition.idempotency_keys) is not None:
 
         async def forget_expired_idempotency_keys(session: AsyncSession) -> None:

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from tasksync.common.errors import Unauthorized
+from tasksync.common.revocations import Revocations
 
 ISSUER = "tasksync-users"
 AUDIENCE = "tasksync"
@@ -34,6 +35,7 @@ class Principal:
     id: UUID
     username: str
     session_id: str
+    issued_at: float
     expires_at: int
     token: str
 
@@ -84,6 +86,7 @@ class TokenVerifier:
                 id=UUID(claims["sub"]),
                 username=str(claims.get("name", "")),
                 session_id=str(claims["sid"]),
+                issued_at=float(claims["iat"]),
                 expires_at=int(claims["exp"]),
                 token=token,
             )
@@ -118,11 +121,17 @@ bearer_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
 async def authenticate(request: Request, token: str | None) -> Principal:
-    """The caller of a request that came with this bearer token; 401 without a valid one."""
+    """The caller of a request that came with this bearer token; 401 without a valid one,
+    or with one whose session was signed out or whose account was revoked since."""
     if not token:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <access token>'.")
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.verify(token)
+    state = request.app.state
+    principal = await state.verifier.verify(token)
+    revocations: Revocations = state.revocations
+    await revocations.check(
+        user_id=principal.id, session_id=principal.session_id, issued_at=principal.issued_at
+    )
+    return principal
 
 
 async def _current_user(

@@ -10,7 +10,7 @@ fixed statements go one step further with `Database.first()`.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -219,6 +219,15 @@ class Database:
         await self.engine.dispose()
 
 
+_AFTER_COMMIT = "tasksync.after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
+    """Runs `action` once the request's unit of work has committed, before the answer is
+    sent (nothing runs when it rolls back). Only request sessions (`DbSession`) run these."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.kit.db
     async with db.turns, db.sessionmaker() as session:
@@ -227,8 +236,15 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         except DomainError as exc:
             if exc.keeps_changes:
                 await session.commit()
+                await _run_after_commit(session)
             raise
         await session.commit()
+    await _run_after_commit(session)
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        await action()
 
 
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

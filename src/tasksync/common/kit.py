@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from tasksync.common.events.runtime import EventRuntime
     from tasksync.common.known_users import KnownUsers
+    from tasksync.common.revocations import Revocations
     from tasksync.common.room_roles import RoleSource
 
 
@@ -33,4 +34,6 @@ class Kit:
     # Where the room roles of callers come from (the replica, or rooms' own table).
     room_roles: "RoleSource | None" = None
     known_users: "KnownUsers | None" = None
+    # Signed-out sessions and revoked accounts, which `authenticate` reads.
+    revocations: "Revocations | None" = None
     idempotency_keys: "Table | None" = None

@@ -69,7 +69,7 @@ def create_idempotency_table_v1() -> None:
 
 
 def create_room_roles_table_v1() -> None:
-    """The replica of room roles (common/room_roles.py)."""
+    """The replica of room roles and its tombstones (common/room_roles.py)."""
     op.create_table(
         "room_roles",
         sa.Column("room_id", sa.Uuid(), nullable=False),
@@ -78,6 +78,16 @@ def create_room_roles_table_v1() -> None:
         sa.PrimaryKeyConstraint("room_id", "user_id", name=op.f("pk_room_roles")),
     )
     op.create_index(op.f("ix_room_roles_user_id"), "room_roles", ["user_id"])
+    op.create_table(
+        "room_role_revocations",
+        sa.Column("room_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("revoked_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("room_id", "user_id", name=op.f("pk_room_role_revocations")),
+    )
+    op.create_index(
+        op.f("ix_room_role_revocations_revoked_at"), "room_role_revocations", ["revoked_at"]
+    )
 
 
 def create_known_users_table_v1() -> None:

@@ -135,6 +135,13 @@ def downgrade() -> None:
 '''
 
 
+# Kit tables made by one step, beside the one `FIRST_STEPS` names it by.
+_KIT_TABLES_OF = {
+    "outbox": ["outbox", "inbox", "dead_letters"],
+    "room_roles": ["room_roles", "room_role_revocations"],
+}
+
+
 def write_kit_tables_revision(service_package: str, metadata: MetaData, message: str) -> Path:
     """Writes a new service's first revision: the kit tables its metadata declares (event
     tables, replicas, idempotency keys), each made by its frozen step in `migration_ops`.
@@ -151,7 +158,7 @@ def write_kit_tables_revision(service_package: str, metadata: MetaData, message:
         name
         for table, step in migration_ops.FIRST_STEPS.items()
         if table in metadata.tables
-        for name in (["outbox", "inbox", "dead_letters"] if table == "outbox" else [table])
+        for name in _KIT_TABLES_OF.get(table, [table])
     ]
     revision = uuid7().hex[-12:]
     now = utcnow()

@@ -22,6 +22,9 @@ class ServiceSpec:
     paths: tuple[str, ...]
     # Services it calls or whose events it needs to be useful (start order, compose).
     depends_on: tuple[str, ...] = ()
+    # The kit replicas it keeps ("room_roles", "known_users"): the owners of that data tell
+    # it at once when access is taken away (see common/room_roles.py).
+    keeps: tuple[str, ...] = ()
     # "module:attribute" of its `ServiceDefinition` (nothing for the gateway).
     definition: str = ""
     description: str = ""
@@ -48,6 +51,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
         8002,
         paths=("/api/v1/rooms",),
         depends_on=("users",),
+        keeps=("known_users",),
         definition="tasksync.rooms.app:definition",
         description="Rooms, join codes, members and their roles.",
     ),
@@ -56,6 +60,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
         8003,
         paths=("/api/v1/rooms/{room_id}/tasks", "/api/v1/tasks"),
         depends_on=("rooms",),
+        keeps=("room_roles",),
         definition="tasksync.tasks.app:definition",
         description="Tasks: status, priority, deadline, assignee, labels, order.",
     ),
@@ -64,6 +69,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
 ALL: tuple[ServiceSpec, ...] = (GATEWAY, *SERVICES)
 BY_NAME: dict[str, ServiceSpec] = {spec.name: spec for spec in ALL}
 NAMES: tuple[str, ...] = tuple(spec.name for spec in SERVICES)
+
+
+def keepers(replica: str) -> tuple[str, ...]:
+    """The services that keep a replica of that kind."""
+    return tuple(spec.name for spec in SERVICES if replica in spec.keeps)
 
 
 def spec(name: str) -> ServiceSpec:

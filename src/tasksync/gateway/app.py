@@ -11,7 +11,9 @@ from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
 from tasksync.common.health import metrics_router
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
+from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
+from tasksync.common.revocations import Revocations
 from tasksync.gateway import health, openapi, overview
 from tasksync.gateway.dispatch import ServiceDispatch
 from tasksync.gateway.overview import OverviewCache
@@ -42,6 +44,7 @@ def create_app(
         app.state.verifier = TokenVerifier(
             users_jwks(directory), refresh_cooldown=settings.jwks_refresh_cooldown
         )
+        app.state.revocations = Revocations(redis, settings.redis_prefix)
         async with AsyncExitStack() as stack:
             stack.push_async_callback(directory.close)
             stack.callback(app.state.upstream.close)
@@ -64,6 +67,7 @@ def create_app(
     app.state.mounted = mounted
     install_error_handlers(app)
     add_routes(app, health.router, metrics_router, openapi.router, overview.router)
+    document_responses(app)
     app.add_middleware(ServiceDispatch)
     if settings.cors_origins:
         app.add_middleware(

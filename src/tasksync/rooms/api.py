@@ -9,7 +9,7 @@ from tasksync.common.known_users import Users
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.room_roles import RoomAdmin, RoomOwner, RoomViewer
 from tasksync.rooms import service
-from tasksync.rooms.dependencies import JoinLimit
+from tasksync.rooms.dependencies import JoinLimit, Revoker
 from tasksync.rooms.schemas import (
     JoinIn,
     MemberAdd,
@@ -75,9 +75,9 @@ async def update_room(
 
 
 @router.delete("/{room_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_room(access: RoomOwner, session: DbSession) -> None:
+async def delete_room(access: RoomOwner, session: DbSession, revoker: Revoker) -> None:
     """Delete a room with everything in it (owner only)."""
-    await service.delete_room(session, access=access)
+    await service.delete_room(session, access=access, revoker=revoker)
 
 
 @router.post("/{room_id}/code")
@@ -87,9 +87,11 @@ async def rotate_code(access: RoomAdmin, session: DbSession, response: Response)
 
 
 @router.post("/{room_id}/owner")
-async def hand_over(body: OwnerHandover, access: RoomOwner, session: DbSession) -> MemberRead:
+async def hand_over(
+    body: OwnerHandover, access: RoomOwner, session: DbSession, revoker: Revoker
+) -> MemberRead:
     """Hand ownership to another member; you become an admin (owner only)."""
-    member = await service.hand_over(session, access=access, user_id=body.user_id)
+    member = await service.hand_over(session, access=access, user_id=body.user_id, revoker=revoker)
     return MemberRead.model_validate(member)
 
 
@@ -126,14 +128,18 @@ async def get_member(user_id: UUID, access: RoomViewer, session: DbSession) -> M
 
 @router.patch("/{room_id}/members/{user_id}")
 async def change_role(
-    user_id: UUID, body: MemberUpdate, access: RoomAdmin, session: DbSession
+    user_id: UUID, body: MemberUpdate, access: RoomAdmin, session: DbSession, revoker: Revoker
 ) -> MemberRead:
     """Change a member's role (admins below admin; the owner also makes or removes admins)."""
-    member = await service.change_role(session, access=access, user_id=user_id, role=body.role)
+    member = await service.change_role(
+        session, access=access, user_id=user_id, role=body.role, revoker=revoker
+    )
     return MemberRead.model_validate(member)
 
 
 @router.delete("/{room_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_member(user_id: UUID, access: RoomViewer, session: DbSession) -> None:
+async def remove_member(
+    user_id: UUID, access: RoomViewer, session: DbSession, revoker: Revoker
+) -> None:
     """Remove a member, or leave the room when `user_id` is your own."""
-    await service.remove_member(session, access=access, user_id=user_id)
+    await service.remove_member(session, access=access, user_id=user_id, revoker=revoker)

@@ -28,7 +28,7 @@ from tasksync.common.ids import uuid7
 from tasksync.common.known_users import UserLookup
 from tasksync.common.pagination import PageParams, Slice
 from tasksync.common.ratelimit import WindowCounter
-from tasksync.common.room_roles import RoomAccess
+from tasksync.common.room_roles import RoomAccess, RoomRoleRevoker
 from tasksync.contracts.roles import ROLE_RANK, Role
 from tasksync.contracts.rooms import (
     MemberAdded,
@@ -226,10 +226,14 @@ async def update_room(
     return await _view(session, room, actor.role)
 
 
-async def delete_room(session: AsyncSession, *, access: RoomAccess) -> None:
+async def delete_room(
+    session: AsyncSession, *, access: RoomAccess, revoker: RoomRoleRevoker | None = None
+) -> None:
     room, actor = await _locked(session, access)
     require_role(actor, "owner")
     await queries.delete_room(session, room.id)
+    if revoker is not None:
+        revoker.revoke(session, room_id=room.id, user_id=None)
     publish(session, RoomDeleted(room_id=room.id), actor_id=actor.user_id, room_id=room.id)
 
 
@@ -348,7 +352,12 @@ async def add_member(
 
 
 async def change_role(
-    session: AsyncSession, *, access: RoomAccess, user_id: UUID, role: AssignableRole
+    session: AsyncSession,
+    *,
+    access: RoomAccess,
+    user_id: UUID,
+    role: AssignableRole,
+    revoker: RoomRoleRevoker | None = None,
 ) -> MemberView:
     room, actor = await _locked(session, access)
     require_role(actor, "admin")
@@ -363,6 +372,8 @@ async def change_role(
         previous = target.role
         target.role = role
         await session.flush()
+        if revoker is not None and ROLE_RANK[role] < ROLE_RANK[previous]:
+            revoker.revoke(session, room_id=room.id, user_id=user_id)
         publish(
             session,
             MemberRoleChanged(room_id=room.id, user_id=user_id, role=role, previous_role=previous),
@@ -372,21 +383,33 @@ async def change_role(
     return await _member_view(session, target)
 
 
-async def remove_member(session: AsyncSession, *, access: RoomAccess, user_id: UUID) -> None:
+async def remove_member(
+    session: AsyncSession,
+    *,
+    access: RoomAccess,
+    user_id: UUID,
+    revoker: RoomRoleRevoker | None = None,
+) -> None:
     """Removes a member, or, when `user_id` is the caller's own, leaves the room."""
     room, actor = await _locked(session, access)
     if user_id == actor.user_id:
-        await _remove(session, room, actor, actor_id=actor.user_id)
+        await _remove(session, room, actor, actor_id=actor.user_id, revoker=revoker)
         return
     require_role(actor, "admin")
     target = await _target(session, room.id, user_id)
     if target.role == "owner":
         raise Forbidden("The owner cannot be removed; only the owner may leave.")
     _may_assign(actor, target.role)
-    await _remove(session, room, target, actor_id=actor.user_id)
+    await _remove(session, room, target, actor_id=actor.user_id, revoker=revoker)
 
 
-async def hand_over(session: AsyncSession, *, access: RoomAccess, user_id: UUID) -> MemberView:
+async def hand_over(
+    session: AsyncSession,
+    *,
+    access: RoomAccess,
+    user_id: UUID,
+    revoker: RoomRoleRevoker | None = None,
+) -> MemberView:
     """Makes another member the owner; the old owner becomes an admin."""
     room, actor = await _locked(session, access)
     require_role(actor, "owner")
@@ -396,6 +419,8 @@ async def hand_over(session: AsyncSession, *, access: RoomAccess, user_id: UUID)
     previous = target.role
     target.role, actor.role = "owner", "admin"
     await session.flush()
+    if revoker is not None:
+        revoker.revoke(session, room_id=room.id, user_id=actor.user_id)
     for member, before in ((target, previous), (actor, "owner")):
         publish(
             session,
@@ -411,12 +436,21 @@ async def hand_over(session: AsyncSession, *, access: RoomAccess, user_id: UUID)
     return await _member_view(session, target)
 
 
-async def _remove(session: AsyncSession, room: Room, member: Membership, *, actor_id: UUID) -> None:
+async def _remove(
+    session: AsyncSession,
+    room: Room,
+    member: Membership,
+    *,
+    actor_id: UUID,
+    revoker: RoomRoleRevoker | None = None,
+) -> None:
     """Removes one membership with the room's rules: an owner who leaves hands the room to
     the longest-standing admin, else member, else viewer; the last one out deletes it."""
     was_owner = member.role == "owner"
     await session.delete(member)
     await session.flush()
+    if revoker is not None:
+        revoker.revoke(session, room_id=room.id, user_id=member.user_id)
     publish(
         session,
         MemberRemoved(room_id=room.id, user_id=member.user_id),

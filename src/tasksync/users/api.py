@@ -7,7 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
 from tasksync.common.pagination import Page, Paging
-from tasksync.users import service, tokens
+from tasksync.users import service
 from tasksync.users.dependencies import Account, ClientAddress, SystemAdmin, UsersRuntime
 from tasksync.users.schemas import (
     AccountDelete,
@@ -78,9 +78,9 @@ async def refresh(body: RefreshIn, session: DbSession, rt: UsersRuntime) -> Toke
 
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshIn, session: DbSession) -> None:
+async def logout(body: RefreshIn, session: DbSession, rt: UsersRuntime) -> None:
     """Revoke a refresh token."""
-    await tokens.revoke_token(session, body.refresh_token)
+    await rt.issuer.sign_out(session, body.refresh_token)
 
 
 @users.get("/me")
@@ -96,7 +96,7 @@ async def update_me(
     """Change your profile; changing the password needs `current_password` and signs out
     your other sessions."""
     user = await service.update_profile(
-        session, rt.hasher, user=user, changes=body, session_id=principal.session_id
+        session, rt.hasher, rt.issuer, user=user, changes=body, session_id=principal.session_id
     )
     return OwnProfile.model_validate(user)
 
@@ -106,7 +106,7 @@ async def delete_me(
     body: AccountDelete, user: Account, session: DbSession, rt: UsersRuntime
 ) -> None:
     """Delete your account (needs your password)."""
-    await service.delete_account(session, rt.hasher, user=user, password=body.password)
+    await service.delete_account(session, rt.hasher, rt.issuer, user=user, password=body.password)
 
 
 @users.get("")
@@ -135,10 +135,10 @@ async def list_users(
 
 @admin.patch("/{user_id}")
 async def update_user(
-    user_id: UUID, body: AdminUserUpdate, me: SystemAdmin, session: DbSession
+    user_id: UUID, body: AdminUserUpdate, me: SystemAdmin, session: DbSession, rt: UsersRuntime
 ) -> OwnProfile:
     """Deactivate or reactivate an account, grant or remove system administration."""
-    user = await service.admin_update(session, admin=me, user_id=user_id, changes=body)
+    user = await service.admin_update(session, rt.issuer, admin=me, user_id=user_id, changes=body)
     return OwnProfile.model_validate(user)
 
 

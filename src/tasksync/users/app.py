@@ -27,6 +27,8 @@ def _local_jwks(app: FastAPI) -> JwksFetcher:
 async def _start(kit: Kit) -> Runtime:
     settings = kit.settings
     assert isinstance(settings, UsersSettings)
+    revocations = kit.revocations
+    assert revocations is not None
     keys = KeyRing(timedelta(minutes=settings.access_token_minutes))
     async with kit.db.sessionmaker.begin() as session:
         await keys.ensure_key(session)
@@ -34,7 +36,7 @@ async def _start(kit: Kit) -> Runtime:
         hasher=PasswordHasher(settings),
         guard=LoginGuard(window_counter(kit.redis, settings.redis_prefix), settings),
         keys=keys,
-        issuer=TokenIssuer(settings, keys),
+        issuer=TokenIssuer(settings, keys, revocations),
     )
 
 

@@ -134,6 +134,7 @@ async def account(session: AsyncSession, principal: Principal) -> User:
 async def update_profile(
     session: AsyncSession,
     hasher: PasswordHasher,
+    issuer: tokens.TokenIssuer,
     *,
     user: User,
     changes: ProfileUpdate,
@@ -149,7 +150,7 @@ async def update_profile(
                 "current_password is missing or wrong; it is needed to change the password."
             )
         user.password_hash = await hasher.hash(changes.password)
-        await tokens.revoke_all(session, user.id, except_family=session_id)
+        await issuer.sign_out_everywhere(session, user.id, except_session=session_id)
     if "username" in fields and changes.username is not None:
         await _ensure_free(session, username=changes.username, email=None, except_id=user.id)
         user.username, user.username_key = changes.username, changes.username.lower()
@@ -180,10 +181,17 @@ async def update_profile(
 
 
 async def delete_account(
-    session: AsyncSession, hasher: PasswordHasher, *, user: User, password: str
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    issuer: tokens.TokenIssuer,
+    *,
+    user: User,
+    password: str,
 ) -> None:
+    """Deletes the account; its tokens stop working everywhere before this is answered."""
     if not await hasher.verify(user.password_hash, password):
         raise Forbidden("The password is wrong; it is needed to delete the account.")
+    await issuer.sign_out_everywhere(session, user.id)
     await session.delete(user)
     publish(session, UserDeleted(user_id=user.id), actor_id=user.id)
 
@@ -201,7 +209,12 @@ async def search(session: AsyncSession, *, prefix: str | None, page: PageParams)
 
 
 async def admin_update(
-    session: AsyncSession, *, admin: User, user_id: UUID, changes: AdminUserUpdate
+    session: AsyncSession,
+    issuer: tokens.TokenIssuer,
+    *,
+    admin: User,
+    user_id: UUID,
+    changes: AdminUserUpdate,
 ) -> User:
     user = await get_user(session, user_id)
     if user.id == admin.id and (changes.is_active is False or changes.is_admin is False):
@@ -213,7 +226,7 @@ async def admin_update(
         if user.is_active:
             publish(session, UserReactivated(user_id=user.id), actor_id=admin.id)
         else:
-            await tokens.revoke_all(session, user.id)
+            await issuer.sign_out_everywhere(session, user.id)
             publish(session, UserDeactivated(user_id=user.id), actor_id=admin.id)
     await _flush(session)
     return user

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import ALGORITHM, AUDIENCE, ISSUER
 from tasksync.common.clock import utcnow
+from tasksync.common.db import after_commit
 from tasksync.common.errors import Unauthorized
 from tasksync.common.ids import uuid7
+from tasksync.common.revocations import Revocations
 from tasksync.users import queries
 from tasksync.users.keys import KeyRing
 from tasksync.users.models import RefreshToken, User
@@ -30,8 +32,14 @@ def _digest(token: str) -> str:
 
 
 class TokenIssuer:
-    def __init__(self, settings: UsersSettings, keys: KeyRing) -> None:
+    """Issues, rotates and revokes tokens. A revoked refresh token is refused here; the
+    access tokens of a revoked session or account are refused by every service, through the
+    kit's revocation list (common/revocations.py), from the moment the revocation is
+    answered."""
+
+    def __init__(self, settings: UsersSettings, keys: KeyRing, revocations: Revocations) -> None:
         self.keys = keys
+        self.revocations = revocations
         self.access_lifetime = timedelta(minutes=settings.access_token_minutes)
         self.refresh_lifetime = timedelta(days=settings.refresh_token_days)
 
@@ -58,7 +66,8 @@ class TokenIssuer:
             "name": user.username,
             "sid": str(family_id),
             "jti": uuid7().hex,
-            "iat": int(now.timestamp()),
+            # To the microsecond: a revocation covers exactly the tokens issued before it.
+            "iat": round(now.timestamp(), 6),
             "exp": int((now + self.access_lifetime).timestamp()),
         }
         access = jwt.encode(claims, private_key, algorithm=ALGORITHM, headers={"kid": kid})
@@ -73,12 +82,12 @@ class TokenIssuer:
         if token is None or token.expires_at <= utcnow():
             raise Unauthorized("The refresh token is unknown or has expired; sign in again.")
         if token.revoked_at is not None:
-            await revoke_family(session, token.family_id)
+            await self.sign_out_session(session, token.family_id)
             raise TokenReuse(
                 "The refresh token was already used; every session from it is now signed out."
             )
         if not await queries.revoke_if_live(session, token.id):
-            await revoke_family(session, token.family_id)
+            await self.sign_out_session(session, token.family_id)
             raise TokenReuse(
                 "The refresh token was already used; every session from it is now signed out."
             )
@@ -87,17 +96,33 @@ class TokenIssuer:
             raise Unauthorized("This account is deactivated.")
         return await self.issue(session, user, family_id=token.family_id)
 
+    @property
+    def _lifetime(self) -> int:
+        return int(self.access_lifetime.total_seconds())
 
-async def revoke_token(session: AsyncSession, refresh_token: str) -> None:
-    await queries.revoke_tokens(session, digest=_digest(refresh_token))
+    async def sign_out(self, session: AsyncSession, refresh_token: str) -> None:
+        """Logout: the refresh token's whole session ends, its access tokens included."""
+        token = await queries.refresh_token(session, _digest(refresh_token))
+        if token is not None:
+            await self.sign_out_session(session, token.family_id)
 
+    async def sign_out_session(self, session: AsyncSession, family_id: UUID) -> None:
+        await queries.revoke_tokens(session, family_id=family_id)
+        after_commit(
+            session,
+            lambda: self.revocations.revoke_session(str(family_id), lifetime=self._lifetime),
+        )
 
-async def revoke_family(session: AsyncSession, family_id: UUID) -> None:
-    await queries.revoke_tokens(session, family_id=family_id)
-
-
-async def revoke_all(
-    session: AsyncSession, user_id: UUID, *, except_family: str | None = None
-) -> None:
-    family = UUID(except_family) if except_family is not None else None
-    await queries.revoke_tokens(session, user_id=user_id, except_family=family)
+    async def sign_out_everywhere(
+        self, session: AsyncSession, user_id: UUID, *, except_session: str | None = None
+    ) -> None:
+        """Every session of the account ends (but `except_session`, the caller's own)."""
+        family = UUID(except_session) if except_session is not None else None
+        await queries.revoke_tokens(session, user_id=user_id, except_family=family)
+        # Once committed: a token issued after that (a refresh) finds the change already.
+        after_commit(
+            session,
+            lambda: self.revocations.revoke_user(
+                user_id, lifetime=self._lifetime, except_session=except_session
+            ),
+        )

@@ -40,4 +40,5 @@ def downgrade() -> None:
         "INSERT INTO memberships (room_id, user_id, role) SELECT room_id, user_id, role"
         " FROM room_roles"
     )
+    op.drop_table("room_role_revocations")
     op.drop_table("room_roles")
