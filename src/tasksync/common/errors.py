@@ -10,6 +10,7 @@ import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -147,8 +148,32 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     )
 
 
+# SQLSTATEs of values a client sent that the database cannot store: 22021
+# (character_not_in_repertoire) is PostgreSQL refusing a NUL (U+0000) in a text.
+UNSTORABLE_VALUE_STATES = frozenset({"22021"})
+
+
+def unstorable_value(exc: BaseException) -> bool:
+    """Whether a database error says a value sent by the client cannot be stored."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in UNSTORABLE_VALUE_STATES
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A text the database cannot store (a NUL character, on PostgreSQL) is an invalid field
+    of the request, a 422 like any other; every other database failure is an internal error."""
+    if unstorable_value(exc):
+        return problem_response(
+            422,
+            "validation-error",
+            "Invalid request",
+            "A text contains a character that cannot be stored (NUL, U+0000).",
+        )
+    return await _unexpected_error(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -17,10 +17,16 @@ from fastapi.responses import HTMLResponse, Response
 from tasksync import __version__
 from tasksync.common import registry
 from tasksync.common.client import ServiceDirectory
+from tasksync.common.openapi import add_problem_schemas, problem_response
 
 router = APIRouter(include_in_schema=False)
 OPENAPI_URL = "/api/openapi.json"
 CACHE_SECONDS = 30.0
+# What the gateway itself may answer on every path it hands on to a service: it verifies any
+# bearer token it is sent (401), and a service may be down (503) or slow (504).
+GATEWAY_STATUSES = (401, 503, 504)
+DISPATCHED = ("/api/v1/", "/.well-known/")
+METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
 def _rename_refs(document: Any, renames: dict[str, str]) -> Any:
@@ -60,7 +66,22 @@ def merge(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         merged["paths"].update(spec.get("paths", {}))
         known = {tag["name"] for tag in merged["tags"]}
         merged["tags"].extend(t for t in spec.get("tags", []) if t["name"] not in known)
-    return merged
+    _add_gateway_answers(merged)
+    return add_problem_schemas(merged)
+
+
+def _add_gateway_answers(document: dict[str, Any]) -> None:
+    """Documents on every operation behind the gateway the answers the gateway gives itself,
+    whatever the service's route is."""
+    for path, operations in document["paths"].items():
+        if not path.startswith(DISPATCHED):
+            continue
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in GATEWAY_STATUSES:
+                responses.setdefault(str(status), problem_response(status))
 
 
 async def fetch_specs(directory: ServiceDirectory, services: tuple[str, ...]) -> dict[str, dict]:
