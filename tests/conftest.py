@@ -91,8 +91,7 @@ async def backend_settings(
         **FAST_HASHING,
     }
     for name in stack.SERVICES:
-        async with stack.migrated_database(name, **overrides):
-            pass
+        await stack.migrate(name, **overrides)
     yield overrides
     if "postgres_url" in overrides:  # each run has its own databases (and the probe's): drop them
         for name in [*stack.SERVICES, "probe"]:

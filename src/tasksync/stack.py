@@ -61,6 +61,12 @@ def build_embedded(**overrides: Any) -> FastAPI:
     return create_app(settings_for("gateway", **overrides), mounted=apps)
 
 
+async def migrate(name: str, **overrides: Any) -> None:
+    """Brings a service's database to its latest schema (creating it first)."""
+    async with migrated_database(name, **overrides):
+        return
+
+
 @asynccontextmanager
 async def migrated_database(name: str, **overrides: Any) -> AsyncIterator[Database]:
     """A service's database, created and brought to its latest schema, for commands."""

@@ -83,8 +83,7 @@ def child_env(postgres_url: str, redis_url: str, ports: dict[str, list[int]]) ->
 
 async def migrate_all(postgres_url: str) -> None:
     for name in stack.SERVICES:
-        async with stack.migrated_database(name, postgres_url=postgres_url):
-            pass
+        await stack.migrate(name, postgres_url=postgres_url)
 
 
 async def wait_ready(process: Process, session: aiohttp.ClientSession, timeout: float = 60) -> bool:

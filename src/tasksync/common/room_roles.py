@@ -306,7 +306,7 @@ class RoomRoleRevoker:
                 )
                 if response.ok:
                     return True
-            except DomainError:
+            except DomainError:  # not reachable, or timed out: try again after a pause
                 pass
             await asyncio.sleep(0.05 * 2**attempt)
         return False
