@@ -37,6 +37,9 @@ class Membership(Base):
 
     __tablename__ = "memberships"
     __table_args__ = (Index("ix_memberships_room_id_joined_at", "room_id", "joined_at"),)
+    # A removal may race the cascade of the account's deletion, which deletes the same row:
+    # either way the member is gone, so a row already deleted is not an error.
+    __mapper_args__ = {"confirm_deleted_rows": False}
 
     room_id: Mapped[UUID] = mapped_column(
         ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True

@@ -10,11 +10,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query, Request
-from pydantic import AwareDatetime
 
 from tasksync.common.auth import CurrentUser, authenticate, bearer_scheme
 from tasksync.common.db import DbSession
 from tasksync.common.room_roles import RoomAccess, RoomRoles
+from tasksync.common.schemas import Moment, Text
 from tasksync.contracts.tasks import Priority, Status
 from tasksync.tasks import service
 from tasksync.tasks.models import Task
@@ -57,12 +57,12 @@ async def _filters(
     assignee: Annotated[
         str | None, Query(pattern=ASSIGNEE_PATTERN, description="`me`, `none`, `any` or a user id")
     ] = None,
-    label: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    label: Annotated[Text | None, Query(min_length=1, max_length=40)] = None,
     priority: Annotated[list[Priority] | None, Query(description="repeat for several")] = None,
-    due_before: Annotated[AwareDatetime | None, Query()] = None,
-    due_after: Annotated[AwareDatetime | None, Query()] = None,
+    due_before: Annotated[Moment | None, Query()] = None,
+    due_after: Annotated[Moment | None, Query()] = None,
     overdue: Annotated[bool | None, Query()] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    q: Annotated[Text | None, Query(min_length=1, max_length=200)] = None,
 ) -> TaskFilter:
     return TaskFilter(
         statuses=tuple(status or ()),

@@ -1,13 +1,12 @@
 """Request and response models of the tasks service."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -16,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from tasksync.common.schemas import Input, NotBlank
+from tasksync.common.schemas import Input, Moment, NotBlank
 from tasksync.contracts.tasks import Priority, Status
 
 MAX_LABELS = 20
@@ -48,8 +47,6 @@ Label = Annotated[
     NotBlank,
 ]
 Labels = Annotated[list[Label], Field(max_length=MAX_LABELS), AfterValidator(_unique)]
-# Times are stored and answered in UTC, whatever zone they were sent in.
-Deadline = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 Position = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
@@ -58,7 +55,7 @@ class TaskCreate(Input):
     description: Description = ""
     status: StatusIn = Status.pending
     priority: Priority = Priority.none
-    deadline: Deadline | None = None
+    deadline: Moment | None = None
     assignee_id: UUID | None = None
     labels: Labels = []
     # Order within a status column; by default a new task goes to the bottom.
@@ -72,7 +69,7 @@ class TaskUpdate(Input):
     description: Annotated[Description, BeforeValidator(_null_is_empty)] = ""
     status: StatusIn | None = None
     priority: Priority | None = None
-    deadline: Deadline | None = None
+    deadline: Moment | None = None
     assignee_id: UUID | None = None
     labels: Labels | None = None
     position: Position | None = None

@@ -7,6 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
 from tasksync.common.pagination import Page, Paging
+from tasksync.common.schemas import Text
 from tasksync.users import service
 from tasksync.users.dependencies import Account, ClientAddress, SystemAdmin, UsersRuntime
 from tasksync.users.schemas import (
@@ -26,7 +27,7 @@ users = APIRouter(prefix="/api/v1/users", tags=["users"])
 admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 jwks = APIRouter(tags=["auth"])
 
-SearchPrefix = Annotated[str | None, Query(alias="q", max_length=40)]
+SearchPrefix = Annotated[Text | None, Query(alias="q", max_length=40)]
 
 
 @auth.post("/register", status_code=status.HTTP_201_CREATED)
