@@ -31,6 +31,8 @@ REQUIRE_SERVICES = os.environ.get("TASKSYNC_REQUIRE_SERVICES") == "1"
 
 # Cheap password hashing keeps the suite fast; production uses the strong defaults.
 FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+# Every test registers its cast from one address; tests of the limit set it low themselves.
+MANY_REGISTRATIONS = {"registrations_per_address": 1_000_000}
 
 
 async def _reachable() -> str | None:
@@ -89,6 +91,7 @@ async def backend_settings(
         "log_level": "warning",
         "jwks_refresh_cooldown": 0.1,
         **FAST_HASHING,
+        **MANY_REGISTRATIONS,
     }
     for name in stack.SERVICES:
         await stack.migrate(name, **overrides)

@@ -11,7 +11,10 @@ import httpx
 import pytest
 
 from tasksync import stack
-from tests.helpers.builders import DEFAULT_PASSWORD, assert_problem, register
+from tasksync.common.ratelimit import MemoryCounter
+from tasksync.users.guards import LoginGuard
+from tasksync.users.settings import UsersSettings
+from tests.helpers.builders import DEFAULT_PASSWORD, assert_problem, register, signed_up
 from tests.helpers.servers import running_server
 from tests.users.conftest import AppFactory, http_client
 
@@ -111,17 +114,33 @@ class TestPerUsernameLimit:
 
 
 class TestPerAddressLimit:
-    async def test_failures_across_usernames_from_one_address_lock_that_address(
+    """Failures from one address slow that address down and, past a ceiling, lock it; below
+    the ceiling a right password still passes, so a shared NAT is never locked out by the
+    guesses of someone else behind it."""
+
+    async def test_failures_across_usernames_do_not_lock_out_the_right_password(
         self, embedded: AppFactory
     ) -> None:
-        async with embedded(login_failures_per_address=5) as tuned, tuned.client() as http:
+        async with (
+            embedded(login_failures_per_address=5, login_address_delay=0.001) as tuned,
+            tuned.client() as http,
+        ):
+            await register(http, "ann")
+            for n in range(8):
+                assert_problem(await _login(http, f"guess{n}", WRONG), 401)
+            assert (await _login(http, "ann")).status_code == 200
+
+    async def test_past_the_ceiling_the_address_is_refused_even_with_the_right_password(
+        self, embedded: AppFactory
+    ) -> None:
+        async with embedded(login_address_ceiling=5) as tuned, tuned.client() as http:
             await register(http, "ann")
             for n in range(5):
                 assert_problem(await _login(http, f"guess{n}", WRONG), 401)
             _assert_locked_out(await _login(http, "ann"))
 
     async def test_other_addresses_are_unaffected(self, embedded: AppFactory) -> None:
-        async with embedded(login_failures_per_address=5) as tuned:
+        async with embedded(login_address_ceiling=5) as tuned:
             async with tuned.client("198.51.100.1") as attacker:
                 await register(attacker, "ann")
                 for n in range(5):
@@ -133,7 +152,7 @@ class TestPerAddressLimit:
     async def test_a_successful_login_does_not_reset_the_address_counter(
         self, embedded: AppFactory
     ) -> None:
-        async with embedded(login_failures_per_address=4) as tuned, tuned.client() as http:
+        async with embedded(login_address_ceiling=4) as tuned, tuned.client() as http:
             await register(http, "ann")
             for n in range(3):
                 await _login(http, f"guess{n}", WRONG)
@@ -141,21 +160,48 @@ class TestPerAddressLimit:
             await _login(http, "guess3", WRONG)
             _assert_locked_out(await _login(http, "ann"))
 
-    async def test_the_default_is_fifty_failures_per_address(
+    async def test_the_defaults_slow_after_fifty_failures_and_lock_after_a_thousand(
         self, client: httpx.AsyncClient
     ) -> None:
         await register(client, "ann")
-        for n in range(49):
+        for n in range(50):
             await _login(client, f"guess{n % 10}-{n // 10}", WRONG)
         assert (await _login(client, "ann")).status_code == 200
-        await _login(client, "one-more", WRONG)
-        _assert_locked_out(await _login(client, "ann"))
+        guard = LoginGuard(MemoryCounter(), UsersSettings())
+        assert [guard.delay(n) for n in (0, 49, 50, 51, 69, 999)] == [0, 0, 0.25, 0.5, 5.0, 5.0]
+        assert guard.ceiling == 1000
+
+
+class TestRegistrationLimit:
+    async def test_registrations_past_the_limit_from_one_address_are_refused(
+        self, embedded: AppFactory
+    ) -> None:
+        async with embedded(registrations_per_address=3) as tuned:
+            async with tuned.client("198.51.100.1") as bot:
+                for n in range(3):
+                    await register(bot, f"bot{n}")
+                refused = await bot.post(
+                    "/api/v1/auth/register", json={"username": "bot3", "password": WRONG}
+                )
+                _assert_locked_out(refused, window=3600)
+                assert "registered" in refused.json()["detail"]
+            async with tuned.client("198.51.100.2") as ann:
+                someone = await signed_up(ann, "ann")
+                found = await ann.get("/api/v1/users", params={"q": "bot"}, headers=someone.headers)
+            assert [user["username"] for user in found.json()["items"]] == ["bot0", "bot1", "bot2"]
+
+    async def test_the_default_is_ten_an_hour(self) -> None:
+        settings = UsersSettings()
+        assert (settings.registrations_per_address, settings.registration_window_seconds) == (
+            10,
+            3600,
+        )
 
 
 @pytest.fixture
 async def users_over_http(settings: dict[str, Any]) -> AsyncIterator[str]:
     """The users service in its own server, as in distributed mode, with a low address limit."""
-    app = stack.build_service("users", **settings, login_failures_per_address=3)
+    app = stack.build_service("users", **settings, login_address_ceiling=3)
     async with running_server(app) as url:
         yield url
 

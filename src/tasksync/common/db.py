@@ -155,7 +155,9 @@ class Database:
         # Where `publish` writes, for a service that publishes events (events/outbox.py).
         self.outbox = outbox
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"pool_pre_ping": False}
+        # A failed statement's error text would carry its parameters (a password hash, a
+        # token digest) into the log: they are never shown.
+        options: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
         if not self.is_sqlite:
             # A fixed pool: under load, requests wait for one of these connections rather
             # than open and close extra ones (a new PostgreSQL session per request).

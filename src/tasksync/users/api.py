@@ -31,9 +31,11 @@ SearchPrefix = Annotated[Text | None, Query(alias="q", max_length=40)]
 
 
 @auth.post("/register", status_code=status.HTTP_201_CREATED)
-async def register(body: RegisterIn, session: DbSession, rt: UsersRuntime) -> OwnProfile:
+async def register(
+    body: RegisterIn, session: DbSession, rt: UsersRuntime, address: ClientAddress
+) -> OwnProfile:
     """Create an account."""
-    user = await service.register(session, rt.hasher, data=body)
+    user = await service.register(session, rt.hasher, rt.registrations, data=body, address=address)
     return OwnProfile.model_validate(user)
 
 

@@ -8,10 +8,10 @@ from tasksync.common.kit import Kit
 from tasksync.common.ratelimit import window_counter
 from tasksync.users.api import admin, auth, jwks, users
 from tasksync.users.dependencies import Runtime
+from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.keys import KeyRing
 from tasksync.users.models import Base, event_tables
 from tasksync.users.passwords import PasswordHasher
-from tasksync.users.service import LoginGuard
 from tasksync.users.settings import UsersSettings
 from tasksync.users.tokens import TokenIssuer
 
@@ -32,9 +32,11 @@ async def _start(kit: Kit) -> Runtime:
     keys = KeyRing(timedelta(minutes=settings.access_token_minutes))
     async with kit.db.sessionmaker.begin() as session:
         await keys.ensure_key(session)
+    counter = window_counter(kit.redis, settings.redis_prefix)
     return Runtime(
         hasher=PasswordHasher(settings),
-        guard=LoginGuard(window_counter(kit.redis, settings.redis_prefix), settings),
+        guard=LoginGuard(counter, settings),
+        registrations=RegistrationGuard(counter, settings),
         keys=keys,
         issuer=TokenIssuer(settings, keys, revocations),
     )

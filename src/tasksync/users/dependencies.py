@@ -14,9 +14,9 @@ from tasksync.common.db import DbSession
 from tasksync.common.errors import Forbidden
 from tasksync.users import service
 from tasksync.users.keys import KeyRing
+from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
-from tasksync.users.service import LoginGuard
 from tasksync.users.tokens import TokenIssuer
 
 
@@ -26,6 +26,7 @@ class Runtime:
 
     hasher: PasswordHasher
     guard: LoginGuard
+    registrations: RegistrationGuard
     keys: KeyRing
     issuer: TokenIssuer
 

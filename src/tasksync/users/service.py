@@ -9,10 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import Principal
-from tasksync.common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from tasksync.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tasksync.common.events.outbox import publish
 from tasksync.common.pagination import PageParams, Slice
-from tasksync.common.ratelimit import WindowCounter
 from tasksync.contracts.users import (
     UserDeactivated,
     UserDeleted,
@@ -21,10 +20,10 @@ from tasksync.contracts.users import (
     UserUpdated,
 )
 from tasksync.users import queries, tokens
+from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
 from tasksync.users.schemas import AdminUserUpdate, ProfileUpdate, RegisterIn
-from tasksync.users.settings import UsersSettings
 
 
 async def _ensure_free(
@@ -45,7 +44,15 @@ async def _flush(session: AsyncSession) -> None:
         raise Conflict("That username or e-mail is already taken.") from exc
 
 
-async def register(session: AsyncSession, hasher: PasswordHasher, *, data: RegisterIn) -> User:
+async def register(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    guard: RegistrationGuard,
+    *,
+    data: RegisterIn,
+    address: str,
+) -> User:
+    await guard.check(address)
     await _ensure_free(session, username=data.username, email=data.email)
     user = User(
         username=data.username,
@@ -63,42 +70,6 @@ async def register(session: AsyncSession, hasher: PasswordHasher, *, data: Regis
         actor_id=user.id,
     )
     return user
-
-
-def _too_many(retry_after: int) -> TooManyRequests:
-    return TooManyRequests(
-        "Too many failed sign-ins; wait before trying again.", retry_after=retry_after
-    )
-
-
-class LoginGuard:
-    """Counts sign-in attempts per username (a success resets them) and failures per client
-    address."""
-
-    def __init__(self, counter: WindowCounter, settings: UsersSettings) -> None:
-        self.counter = counter
-        self.window = settings.login_window_seconds
-        self.limits = (settings.login_failures_per_user, settings.login_failures_per_address)
-
-    def _keys(self, username: str, address: str) -> tuple[str, str]:
-        return f"login:user:{username.lower()}", f"login:addr:{address}"
-
-    async def check(self, username: str, address: str) -> None:
-        """Refuses a sign-in over either limit. The attempt counts against the username before
-        the password is checked (a success resets it), so parallel guesses cannot all pass."""
-        user_key, address_key = self._keys(username, address)
-        count, retry_after = await self.counter.get(address_key)
-        if count >= self.limits[1]:
-            raise _too_many(retry_after)
-        if await self.counter.hit(user_key, self.window) > self.limits[0]:
-            _, retry_after = await self.counter.get(user_key)
-            raise _too_many(retry_after)
-
-    async def failed(self, address: str) -> None:
-        await self.counter.hit(self._keys("", address)[1], self.window)
-
-    async def succeeded(self, username: str) -> None:
-        await self.counter.reset(self._keys(username, "")[0])
 
 
 async def authenticate(

@@ -8,6 +8,12 @@ class UsersSettings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
     argon2_parallelism: int = 4
+    # Sign-in and registration limits: the policy is in users/guards.py.
     login_failures_per_user: int = 10
     login_failures_per_address: int = 50
+    login_address_ceiling: int = 1000
+    login_address_delay: float = 0.25
+    login_address_delay_max: float = 5.0
     login_window_seconds: int = 900
+    registrations_per_address: int = 10
+    registration_window_seconds: int = 3600
