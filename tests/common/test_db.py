@@ -13,9 +13,7 @@ SECRET = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0$never-in-a-log"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_available: bool
-) -> Database:
+async def db(request: pytest.FixtureRequest, tmp_path: Path, postgres_available: bool) -> Database:
     if request.param == "postgres":
         if not postgres_available:
             pytest.skip("PostgreSQL not reachable")
@@ -30,7 +28,9 @@ async def db(
 async def test_a_failed_statement_never_shows_its_parameters(db: Database) -> None:
     """The error text of a failed insert is what lands in the log of a 500."""
     async with db.engine.connect() as conn:
-        await conn.execute(text("CREATE TEMPORARY TABLE accounts (name TEXT PRIMARY KEY, hash TEXT)"))
+        await conn.execute(
+            text("CREATE TEMPORARY TABLE accounts (name TEXT PRIMARY KEY, hash TEXT)")
+        )
         insert = text("INSERT INTO accounts VALUES ('ann', :hash)")
         await conn.execute(insert, {"hash": SECRET})
         with pytest.raises(IntegrityError) as failure:

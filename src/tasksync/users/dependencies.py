@@ -13,8 +13,8 @@ from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
 from tasksync.common.errors import Forbidden
 from tasksync.users import service
-from tasksync.users.keys import KeyRing
 from tasksync.users.guards import LoginGuard, RegistrationGuard
+from tasksync.users.keys import KeyRing
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
 from tasksync.users.tokens import TokenIssuer
