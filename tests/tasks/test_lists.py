@@ -64,6 +64,8 @@ class TestFilters:
         assert await titles(q="100%") == {"no deadline"}
         assert await titles(q="_w") == {"no deadline"}
         assert await titles(q="0%x") == set()
+        assert await titles(number=3) == {"soon"}
+        assert await titles(number=99) == set()
 
     async def test_my_tasks_default_to_open_ones_assigned_to_me_in_every_room(
         self, client: httpx.AsyncClient, room: RoleRoom

@@ -49,6 +49,8 @@ BAD_QUERIES: list[dict[str, Any]] = [
     {"due_after": "0001-01-01T00:00:00+14:00"},
     {"q": "a\x00"},
     {"label": "a\x00"},
+    {"number": 0},
+    {"number": "three"},
     {"overdue": "maybe"},
     {"q": ""},
 ]

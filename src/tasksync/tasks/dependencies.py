@@ -63,6 +63,7 @@ async def _filters(
     due_after: Annotated[Moment | None, Query()] = None,
     overdue: Annotated[bool | None, Query()] = None,
     q: Annotated[Text | None, Query(min_length=1, max_length=200)] = None,
+    number: Annotated[int | None, Query(ge=1, description="the task numbered `#N`")] = None,
 ) -> TaskFilter:
     return TaskFilter(
         statuses=tuple(status or ()),
@@ -73,6 +74,7 @@ async def _filters(
         due_after=due_after,
         overdue=overdue,
         q=q,
+        number=number,
     )
 
 

@@ -91,10 +91,13 @@ class TaskFilter:
     due_after: datetime | None = None
     overdue: bool | None = None
     q: str | None = None
+    number: int | None = None
 
     def conditions(self, user_id: UUID) -> list[ColumnElement[bool]]:
         now = utcnow()
         where: list[ColumnElement[bool]] = []
+        if self.number is not None:
+            where.append(Task.number == self.number)
         if self.statuses:
             where.append(Task.status.in_([s.value for s in self.statuses]))
         if self.assignee == "me":
