@@ -1,3 +1,3 @@
-from tasksync.cli.main import app
+from tasksync.cli.entry import main
 
-app(prog_name="tasksync")
+main()

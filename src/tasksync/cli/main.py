@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from tasksync import stack
+from tasksync.cli.client.app import app as client_app
 from tasksync.cli.deploy import app as deploy_app
 from tasksync.cli.events import app as events_app
 from tasksync.cli.server import serve_app
@@ -18,6 +19,7 @@ users_app = typer.Typer(no_args_is_help=True, help="Accounts and signing keys.")
 app.add_typer(users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(client_app)
 console = Console(stderr=True)
 
 Host = Annotated[str, typer.Option(envvar="TASKSYNC_HOST", help="Address to listen on.")]

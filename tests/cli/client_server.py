@@ -1,0 +1,98 @@
+"""A real `tasksync up` for the client's tests, and the client run as a person runs it: a
+subprocess with its own config folder."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TASKSYNC_")}
+
+
+def running_embedded(data: Path) -> Iterator[str]:
+    port = free_port()
+    env = clean_env() | {
+        "TASKSYNC_LOG_LEVEL": "warning",
+        "TASKSYNC_ARGON2_MEMORY_KIB": "8192",
+        "TASKSYNC_ARGON2_TIME_COST": "1",
+        "TASKSYNC_REGISTRATIONS_PER_ADDRESS": "10000",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tasksync", "up", "--port", str(port), "--data-dir", str(data)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "tasksync up did not become healthy"
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Terminal:
+    """One person's shell: their config folder and the server they talk to."""
+
+    url: str
+    config: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return clean_env() | {
+            "TASKSYNC_URL": self.url,
+            "TASKSYNC_CONFIG_DIR": str(self.config),
+            "COLUMNS": "200",
+            **extra,
+        }
+
+    def run(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tasksync", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env or self.env(),
+            timeout=60,
+        )
+
+    def ok(self, *args: str, stdin: str | None = None) -> str:
+        done = self.run(*args, stdin=stdin)
+        assert done.returncode == 0, f"{args}: {done.returncode}\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    def register(self, username: str) -> None:
+        self.ok("register", "--username", username, "--password-stdin", stdin=PASSWORD + "\n")
