@@ -198,6 +198,9 @@ def build_service_app(
         description=definition.description,
         lifespan=lifespan,
         telemetry=TELEMETRY_OFF,
+        # A redirect to the slash-less path would be built from the Host header (or, behind
+        # the gateway, from the service's own address): a trailing slash is a 404 instead.
+        redirect_slashes=False,
     )
     app.state.service_name = name
     app.state.event_handlers = handlers

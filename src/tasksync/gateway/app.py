@@ -62,6 +62,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         telemetry=TELEMETRY_OFF,
+        redirect_slashes=False,  # as every service's (common/app.py)
     )
     app.state.settings = settings
     app.state.mounted = mounted
