@@ -32,8 +32,10 @@ class TestTrailingSlashesDistributed:
     async def test_no_redirect_leaks_the_service_address_or_follows_the_host_header(
         self, settings: dict[str, Any]
     ) -> None:
-        async with distributed_gateway(settings, "rooms") as url:
-            async with httpx.AsyncClient(base_url=url) as http:
-                response = await http.get("/api/v1/rooms/", headers=FOREIGN_HOST)
+        async with (
+            distributed_gateway(settings, "rooms") as url,
+            httpx.AsyncClient(base_url=url) as http,
+        ):
+            response = await http.get("/api/v1/rooms/", headers=FOREIGN_HOST)
         assert_problem(response, 404)
         assert "location" not in response.headers
