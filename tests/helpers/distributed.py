@@ -22,7 +22,5 @@ async def distributed_gateway(
             )
             for name in services
         }
-        gateway = stack.build_service(
-            "gateway", **settings, service_urls=urls, **gateway_settings
-        )
+        gateway = stack.build_service("gateway", **settings, service_urls=urls, **gateway_settings)
         yield await running.enter_async_context(running_server(gateway))
