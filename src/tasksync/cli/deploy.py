@@ -111,6 +111,10 @@ x-service: &service
     context: ..
     dockerfile: deploy/Dockerfile
   restart: unless-stopped
+  # Every connection is a file descriptor: the server raises its soft limit to
+  # TASKSYNC_OPEN_FILES_LIMIT (65536), within this hard limit.
+  ulimits:
+    nofile: {soft: 65536, hard: 65536}
   environment: &environment
     TASKSYNC_POSTGRES_URL: postgresql://tasksync:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in deploy/.env}@postgres:5432/postgres
     TASKSYNC_REDIS_URL: redis://redis:6379/0

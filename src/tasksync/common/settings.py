@@ -25,6 +25,27 @@ class CoreSettings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
 
 
+class HttpServerSettings(CoreSettings):
+    """Limits of every TaskSync HTTP server, the gateway's and each service's, so that idle,
+    slow or oversized clients cannot hold its connections, memory or file descriptors
+    (docs/operations.md, Security)."""
+
+    # An idle kept-alive connection is closed after this. The gateway reuses its own
+    # connections to a service for one second less.
+    http_keep_alive_timeout: float = 5.0
+    # The request line and headers must arrive within this, counted from the connection's
+    # start or, on a kept-alive connection, from the request's first byte.
+    http_header_timeout: float = 10.0
+    # A request body must keep coming: each 64 KiB of it (or its end) within this.
+    http_body_timeout: float = 10.0
+    http_max_header_bytes: int = 32 * 1024
+    # Connections beyond this, per process, are answered 503 and closed at once.
+    http_max_connections: int = 4096
+    # The soft RLIMIT_NOFILE a server (and the supervisor) raises itself to, within the hard
+    # limit: each connection is a file descriptor.
+    open_files_limit: int = 65536
+
+
 class DatabaseSettings(CoreSettings):
     """Each service owns one database: a SQLite file under `data_dir`, or, when
     `postgres_url` is set, the PostgreSQL database `<db_prefix>_<service>` on that server."""
@@ -80,7 +101,7 @@ class ServiceLinkSettings(CoreSettings):
         return [f"http://{self.service_host}:{SERVICE_PORTS[service]}"]
 
 
-class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings):
+class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings, HttpServerSettings):
     """The shared base of every data-owning service."""
 
     jwks_refresh_cooldown: float = 1.0

@@ -37,7 +37,7 @@ def create_app(
         directory = ServiceDirectory(settings, apps=mounted)
         redis = open_redis(settings)
         app.state.services = directory
-        app.state.upstream = UpstreamPool()
+        app.state.upstream = UpstreamPool(keep_alive_timeout=settings.http_keep_alive_timeout)
         app.state.overview_cache = OverviewCache(
             redis, settings.redis_prefix, settings.overview_cache_seconds
         )
