@@ -39,6 +39,7 @@ from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
 from tasksync.common.revocations import Revocations
 from tasksync.common.room_roles import RoleSource, RoomRoleReplica
+from tasksync.common.security_headers import SecurityHeaders
 from tasksync.common.settings import ServiceSettings
 
 log = structlog.get_logger("tasksync.app")
@@ -206,6 +207,7 @@ def build_service_app(
     app.state.event_handlers = handlers
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         ObservabilityMiddleware, service=name, every_request=settings.access_log == "all"
     )

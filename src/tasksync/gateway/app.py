@@ -14,6 +14,7 @@ from tasksync.common.observability import ObservabilityMiddleware, configure_log
 from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
 from tasksync.common.revocations import Revocations
+from tasksync.common.security_headers import SecurityHeaders
 from tasksync.gateway import health, openapi, overview
 from tasksync.gateway.dispatch import ServiceDispatch
 from tasksync.gateway.overview import OverviewCache
@@ -70,6 +71,7 @@ def create_app(
     add_routes(app, health.router, metrics_router, openapi.router, overview.router)
     document_responses(app)
     app.add_middleware(ServiceDispatch)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
