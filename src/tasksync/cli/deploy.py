@@ -121,6 +121,9 @@ x-service: &service
     TASKSYNC_SERVICE_URLS: '@SERVICE_URLS@'
     TASKSYNC_FORWARDED_ALLOW_IPS: "*"
     TASKSYNC_LOG_LEVEL: ${TASKSYNC_LOG_LEVEL:-info}
+    # Prometheus scrapes each container's /metrics with this bearer token (empty: only
+    # from inside the container); see docs/operations.md, Security.
+    TASKSYNC_METRICS_TOKEN: ${TASKSYNC_METRICS_TOKEN:-}
   depends_on: &depends
     postgres:
       condition: service_healthy
@@ -242,6 +245,13 @@ config:
   TASKSYNC_LOG_FORMAT: json
   TASKSYNC_FORWARDED_ALLOW_IPS: "*"
   TASKSYNC_CORS_ORIGINS: "[]"
+
+# Who may read /metrics on every pod: the networks Prometheus scrapes from (comma-separated)
+# and/or a bearer token from an existing Secret (docs/operations.md, Security).
+metrics:
+  allow: "127.0.0.1/32,::1/128"
+  existingSecret: ""
+  existingSecretKey: metrics-token
 
 services:
 @SERVICES@

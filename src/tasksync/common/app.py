@@ -30,7 +30,7 @@ from tasksync.common.events.local import InProcessBus
 from tasksync.common.events.outbox import Outbox
 from tasksync.common.events.runtime import EventRuntime
 from tasksync.common.events.tables import EventTables
-from tasksync.common.health import metrics_router
+from tasksync.common.health import MetricsAccess, metrics_router
 from tasksync.common.health import router as health_router
 from tasksync.common.kit import Kit
 from tasksync.common.known_users import KnownUsers
@@ -202,8 +202,11 @@ def build_service_app(
         # A redirect to the slash-less path would be built from the Host header (or, behind
         # the gateway, from the service's own address): a trailing slash is a 404 instead.
         redirect_slashes=False,
+        docs_url="/docs" if settings.service_docs else None,
+        redoc_url="/redoc" if settings.service_docs else None,
     )
     app.state.service_name = name
+    app.state.metrics_access = MetricsAccess.from_settings(settings)
     app.state.event_handlers = handlers
     app.state.settings = settings
     install_error_handlers(app)

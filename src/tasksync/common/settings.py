@@ -7,6 +7,7 @@ the same thing wherever it is read.
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Default ports of the services in distributed mode: the gateway listens on 8000.
@@ -44,6 +45,14 @@ class HttpServerSettings(CoreSettings):
     # The soft RLIMIT_NOFILE a server (and the supervisor) raises itself to, within the hard
     # limit: each connection is a file descriptor.
     open_files_limit: int = 65536
+
+
+class MetricsSettings(CoreSettings):
+    """Who may read a server's `/metrics`: callers from `metrics_allow` (comma-separated
+    networks; empty for none), or with `Authorization: Bearer <metrics_token>`."""
+
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    metrics_token: SecretStr | None = None
 
 
 class DatabaseSettings(CoreSettings):
@@ -101,9 +110,14 @@ class ServiceLinkSettings(CoreSettings):
         return [f"http://{self.service_host}:{SERVICE_PORTS[service]}"]
 
 
-class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings, HttpServerSettings):
+class ServiceSettings(
+    DatabaseSettings, EventSettings, ServiceLinkSettings, HttpServerSettings, MetricsSettings
+):
     """The shared base of every data-owning service."""
 
+    # The service's own Swagger UI and ReDoc pages; the gateway's /api/docs shows every
+    # service. Its /openapi.json stays: the gateway builds /api/openapi.json from it.
+    service_docs: bool = False
     jwks_refresh_cooldown: float = 1.0
     # "errors": the service logs failed (5xx) and slow requests; the gateway logs them all.
     access_log: Literal["errors", "all"] = "errors"

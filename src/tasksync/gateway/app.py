@@ -9,7 +9,7 @@ from tasksync.common.app import TELEMETRY_OFF, add_routes, users_jwks
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
-from tasksync.common.health import metrics_router
+from tasksync.common.health import MetricsAccess, metrics_router
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
 from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
@@ -67,6 +67,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.mounted = mounted
+    app.state.metrics_access = MetricsAccess.from_settings(settings)
     install_error_handlers(app)
     add_routes(app, health.router, metrics_router, openapi.router, overview.router)
     document_responses(app)
