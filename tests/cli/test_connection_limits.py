@@ -99,6 +99,20 @@ class TestSlowClients:
             dripping.cancel()
         assert answer.startswith(b"HTTP/1.1 408")
 
+    async def test_blank_lines_trickled_on_a_kept_alive_connection_do_not_keep_it_open(
+        self,
+    ) -> None:
+        request = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"
+        async with (
+            running_server(_echo_length, lifespan="off", **SHORT) as url,
+            _connection(url) as (reader, writer),
+        ):
+            dripping = asyncio.create_task(_drip(writer, [request] + [b"\r\n"] * 300))
+            answer = await _until_closed(reader)
+            dripping.cancel()
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert b"HTTP/1.1 408" in answer
+
     async def test_a_body_sent_a_byte_at_a_time_is_cut_off(self) -> None:
         head = b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n"
         async with (

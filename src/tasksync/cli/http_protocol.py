@@ -106,6 +106,11 @@ class GuardedHttpProtocol(OneWriteHttpProtocol):
     def data_received(self, data: bytes) -> None:
         if self.transport.is_closing():
             return
+        if self._deadline is None and not self._reading_body:
+            # The bytes of a next request, even the blank lines the parser skips before one
+            # (each of which stops uvicorn's idle timer): its head is due from now on.
+            self._awaiting_head, self._head_bytes = True, 0
+            self._arm(self.limits.header_timeout, self._head_too_slow)
         super().data_received(data)  # the parser's callbacks below move the state on
         if self.transport.is_closing():
             return
