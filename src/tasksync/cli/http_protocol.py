@@ -78,8 +78,8 @@ class ConnectionLimits:
 
 
 class GuardedHttpProtocol(OneWriteHttpProtocol):
-    """Closes a connection whose request head is late (408) or too large (431), whose body
-    stalls, or that is one too many for the process (503)."""
+    """Closes a connection that sends nothing in time, whose request head is late (408) or
+    too large (431), whose body stalls, or that is one too many for the process (503)."""
 
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
 
@@ -144,9 +144,13 @@ class GuardedHttpProtocol(OneWriteHttpProtocol):
 
     def _head_too_slow(self) -> None:
         self._deadline = None
-        if self._awaiting_head:
-            log.warning("request_refused", reason="request head not received in time")
-            self._answer_and_close(HTTPStatus.REQUEST_TIMEOUT)
+        if not self._awaiting_head:
+            return
+        if not self._head_bytes:  # an idle connection (a preconnect, a TCP check): no fuss
+            self.transport.close()
+            return
+        log.warning("request_refused", reason="request head not received in time")
+        self._answer_and_close(HTTPStatus.REQUEST_TIMEOUT)
 
     def _body_too_slow(self) -> None:
         self._deadline = None
