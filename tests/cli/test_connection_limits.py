@@ -9,8 +9,10 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from starlette.types import Receive, Scope, Send
 
+from tasksync.cli.http_protocol import RefusalLog
 from tests.helpers.servers import running_server
 
 # How long a test waits for the server to act before it counts as not acting (a bound on a
@@ -198,3 +200,16 @@ class TestOpenFilesLimit:
             check=True,
         )
         assert int(shown.stdout) == wanted
+
+
+class TestRefusalLog:
+    def test_a_flood_of_refusals_writes_one_line_per_reason(self) -> None:
+        refusals = RefusalLog()
+        with structlog.testing.capture_logs() as lines:
+            for _ in range(1000):
+                refusals.note("connection_refused", "too many connections")
+            refusals.note("request_refused", "request head too large")
+        assert [(line["event"], line["reason"]) for line in lines] == [
+            ("connection_refused", "too many connections"),
+            ("request_refused", "request head too large"),
+        ]

@@ -12,6 +12,7 @@ second, stayed open for ever. `GuardedHttpProtocol` adds the deadlines and sizes
 """
 
 import asyncio
+import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -24,6 +25,28 @@ from tasksync.common.settings import HttpServerSettings
 log = structlog.get_logger("tasksync.http")
 # A request body must bring this much (or its end) within each `body_timeout`.
 BODY_PROGRESS_BYTES = 64 * 1024
+# A flood of refusals writes one line per reason this often, with their count: the log must
+# not become what an attack fills.
+REFUSALS_LOGGED_EVERY = 10.0
+
+
+class RefusalLog:
+    """Warnings about refused connections and requests, throttled per reason."""
+
+    def __init__(self) -> None:
+        self._since: dict[str, tuple[float, int]] = {}
+
+    def note(self, event: str, reason: str) -> None:
+        now = time.monotonic()
+        logged_at, count = self._since.get(reason, (0.0, 0))
+        if now - logged_at < REFUSALS_LOGGED_EVERY:
+            self._since[reason] = (logged_at, count + 1)
+            return
+        log.warning(event, reason=reason, since_last_line=count + 1)
+        self._since[reason] = (now, 0)
+
+
+_refusals = RefusalLog()
 
 
 class _OneWritePerTurn:
@@ -94,7 +117,7 @@ class GuardedHttpProtocol(OneWriteHttpProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
-            log.warning("connection_refused", reason="too many connections")
+            _refusals.note("connection_refused", "too many connections")
             self._answer_and_close(HTTPStatus.SERVICE_UNAVAILABLE)
             return
         self._arm(self.limits.header_timeout, self._head_too_slow)
@@ -117,7 +140,7 @@ class GuardedHttpProtocol(OneWriteHttpProtocol):
         if self._awaiting_head:
             self._head_bytes += len(data)
             if self._head_bytes > self.limits.max_header_bytes:
-                log.warning("request_refused", reason="request head too large")
+                _refusals.note("request_refused", "request head too large")
                 self._answer_and_close(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
         elif self._reading_body:
             self._body_bytes += len(data)
@@ -149,7 +172,7 @@ class GuardedHttpProtocol(OneWriteHttpProtocol):
         if not self._head_bytes:  # an idle connection (a preconnect, a TCP check): no fuss
             self.transport.close()
             return
-        log.warning("request_refused", reason="request head not received in time")
+        _refusals.note("request_refused", "request head not received in time")
         self._answer_and_close(HTTPStatus.REQUEST_TIMEOUT)
 
     def _body_too_slow(self) -> None:
@@ -159,7 +182,7 @@ class GuardedHttpProtocol(OneWriteHttpProtocol):
         if self.flow.read_paused:  # the app is not reading the body yet: not the client's fault
             self._arm(self.limits.body_timeout, self._body_too_slow)
             return
-        log.warning("request_refused", reason="request body not received in time")
+        _refusals.note("request_refused", "request body not received in time")
         self.transport.close()  # the app, waiting for the body, is told the client left
 
     def _answer_and_close(self, status: HTTPStatus) -> None:
