@@ -30,9 +30,13 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # ASGI header names are lower-case (Starlette's and the proxy's are).
                 headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers} & ALWAYS_NAMES
-                headers.extend(header for header in ALWAYS if header[0] not in present)
+                present = [name for name, _ in headers if name in ALWAYS_NAMES]
+                if present:
+                    headers.extend(header for header in ALWAYS if header[0] not in present)
+                else:
+                    headers.extend(ALWAYS)
                 message["headers"] = headers
             await send(message)
 
