@@ -98,6 +98,36 @@ class TestCompose:
         )
 
 
+class TestEdgeLimits:
+    """Findings 4 and 9 of the security probe: the file limit and metrics access."""
+
+    def test_every_container_may_open_enough_files(self, compose: dict[str, Any]) -> None:
+        for name in SERVICES:
+            limits = compose["services"][name]["ulimits"]["nofile"]
+            assert limits == {"soft": 65536, "hard": 65536}, name
+        assert "TASKSYNC_OPEN_FILES_LIMIT=65536" in (DEPLOY / "Dockerfile").read_text()
+
+    def test_compose_passes_the_metrics_token_from_the_env_file(
+        self, compose: dict[str, Any]
+    ) -> None:
+        for name in SERVICES:
+            environment = compose["services"][name]["environment"]
+            assert environment["TASKSYNC_METRICS_TOKEN"] == "${TASKSYNC_METRICS_TOKEN:-}"
+        assert re.search(
+            r"^TASKSYNC_METRICS_TOKEN=$", (DEPLOY / ".env.example").read_text(), re.MULTILINE
+        )
+
+    def test_the_chart_sets_who_may_scrape_from_its_values(self) -> None:
+        values = yaml.safe_load((CHART / "values.yaml").read_text())
+        assert values["metrics"]["allow"] == "127.0.0.1/32,::1/128"
+        helpers = (TEMPLATES / "_helpers.tpl").read_text()
+        env = helpers[helpers.index('define "tasksync.env"') :]
+        assert "TASKSYNC_METRICS_ALLOW" in env
+        token = env[env.index("{{- if .Values.metrics.existingSecret }}") :]
+        assert "name: TASKSYNC_METRICS_TOKEN" in token
+        assert "key: {{ .Values.metrics.existingSecretKey }}" in token
+
+
 class TestDockerfile:
     def test_image_is_multi_stage_non_root_with_a_healthcheck(self) -> None:
         text = (DEPLOY / "Dockerfile").read_text()

@@ -1,27 +1,39 @@
-"""Real HTTP servers on loopback for tests: uvicorn in this event loop, on a free port, with
-the HTTP protocol TaskSync serves with."""
+"""Real HTTP servers on loopback for tests: uvicorn in this event loop, on a free port,
+configured as `tasksync serve` configures it (protocol, limits, headers)."""
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from tasksync.cli.http_protocol import OneWriteHttpProtocol
+from tasksync.cli.server import server_config
+from tasksync.common.settings import HttpServerSettings
 
 
 @asynccontextmanager
-async def running_server(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
-    """Serves `app` on 127.0.0.1 and yields its base URL; stops it on exit."""
-    config = uvicorn.Config(
+async def running_server(
+    app: ASGIApp, *, lifespan: str = "on", **limits: Any
+) -> AsyncIterator[str]:
+    """Serves `app` on 127.0.0.1 and yields its base URL; stops it on exit. The limits are
+    the app's settings' (or the defaults), with `limits` (e.g. `http_header_timeout=0.5`)
+    overriding them. A service trusts the gateway's X-Forwarded-For, as `tasksync serve`
+    runs it."""
+    state = getattr(app, "state", None)
+    settings = getattr(state, "settings", None) or HttpServerSettings()
+    is_service = hasattr(state, "service_name")
+    trusted = settings.forwarded_allow_ips if is_service else None  # type: ignore[attr-defined]
+    if limits:
+        settings = HttpServerSettings(**{**settings.model_dump(), **limits})
+    config = server_config(
         app,
         host="127.0.0.1",
         port=0,
+        settings=settings,
+        trusted_proxies=trusted,
         lifespan=lifespan,
-        log_config=None,
-        access_log=False,
-        http=OneWriteHttpProtocol,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

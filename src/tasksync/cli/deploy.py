@@ -111,12 +111,19 @@ x-service: &service
     context: ..
     dockerfile: deploy/Dockerfile
   restart: unless-stopped
+  # Every connection is a file descriptor: the server raises its soft limit to
+  # TASKSYNC_OPEN_FILES_LIMIT (65536), within this hard limit.
+  ulimits:
+    nofile: {soft: 65536, hard: 65536}
   environment: &environment
     TASKSYNC_POSTGRES_URL: postgresql://tasksync:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in deploy/.env}@postgres:5432/postgres
     TASKSYNC_REDIS_URL: redis://redis:6379/0
     TASKSYNC_SERVICE_URLS: '@SERVICE_URLS@'
     TASKSYNC_FORWARDED_ALLOW_IPS: "*"
     TASKSYNC_LOG_LEVEL: ${TASKSYNC_LOG_LEVEL:-info}
+    # Prometheus scrapes each container's /metrics with this bearer token (empty: only
+    # from inside the container); see docs/operations.md, Security.
+    TASKSYNC_METRICS_TOKEN: ${TASKSYNC_METRICS_TOKEN:-}
   depends_on: &depends
     postgres:
       condition: service_healthy
@@ -238,6 +245,13 @@ config:
   TASKSYNC_LOG_FORMAT: json
   TASKSYNC_FORWARDED_ALLOW_IPS: "*"
   TASKSYNC_CORS_ORIGINS: "[]"
+
+# Who may read /metrics on every pod: the networks Prometheus scrapes from (comma-separated)
+# and/or a bearer token from an existing Secret (docs/operations.md, Security).
+metrics:
+  allow: "127.0.0.1/32,::1/128"
+  existingSecret: ""
+  existingSecretKey: metrics-token
 
 services:
 @SERVICES@

@@ -82,7 +82,14 @@ def up(
         f"  data       {where}\n"
         "Press Ctrl+C to stop."
     )
-    serve_app(stack.build_embedded(**overrides), host=host, port=port, ready_message=ready)
+    application = stack.build_embedded(**overrides)
+    serve_app(
+        application,
+        host=host,
+        port=port,
+        ready_message=ready,
+        settings=application.state.settings,
+    )
 
 
 @app.command()
@@ -106,6 +113,7 @@ def serve(
         host=host,
         port=port,
         ready_message=f"TaskSync {service} is running at http://{host}:{port}",
+        settings=settings,
         trusted_proxies=None if service == "gateway" else settings.forwarded_allow_ips,
     )
 

@@ -3,14 +3,17 @@
 import asyncio
 import contextlib
 import gc
+import resource
 import signal
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from tasksync.cli.http_protocol import OneWriteHttpProtocol
+from tasksync.cli.http_protocol import ConnectionLimits, guarded_protocol
+from tasksync.common.settings import HttpServerSettings
 
 
 class _Server(uvicorn.Server):
@@ -37,27 +40,59 @@ def _freeze_start_up_objects() -> None:
     gc.freeze()
 
 
+def raise_open_files_limit(wanted: int) -> int:
+    """Raises this process's soft limit of open files to `wanted` (never above the hard
+    limit, never lower than it is); children inherit it. Returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
+
+
+def server_config(
+    app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    settings: HttpServerSettings,
+    trusted_proxies: str | None = None,
+    **options: Any,
+) -> uvicorn.Config:
+    """How every TaskSync server runs: the guarded one-write protocol with the settings'
+    limits, no `server` banner. With `trusted_proxies` (the gateway's addresses), the client
+    address is taken from their X-Forwarded-For."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        loop="auto",
+        http=guarded_protocol(ConnectionLimits.from_settings(settings)),
+        timeout_keep_alive=settings.http_keep_alive_timeout,  # type: ignore[arg-type]
+        server_header=False,
+        access_log=False,
+        log_config=None,
+        proxy_headers=trusted_proxies is not None,
+        forwarded_allow_ips=trusted_proxies,
+        timeout_graceful_shutdown=10,
+        **options,
+    )
+
+
 def serve_app(
     app: ASGIApp,
     *,
     host: str,
     port: int,
     ready_message: str,
+    settings: HttpServerSettings,
     trusted_proxies: str | None = None,
 ) -> None:
-    """Serves until SIGINT or SIGTERM. With `trusted_proxies` (the gateway's addresses), the
-    client address is taken from their X-Forwarded-For."""
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        loop="auto",
-        http=OneWriteHttpProtocol,
-        access_log=False,
-        log_config=None,
-        proxy_headers=trusted_proxies is not None,
-        forwarded_allow_ips=trusted_proxies,
-        timeout_graceful_shutdown=10,
+    """Serves until SIGINT or SIGTERM."""
+    raise_open_files_limit(settings.open_files_limit)
+    config = server_config(
+        app, host=host, port=port, settings=settings, trusted_proxies=trusted_proxies
     )
     server = _Server(config)
 

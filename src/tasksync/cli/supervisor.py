@@ -18,7 +18,9 @@ import aiohttp
 from rich.console import Console
 
 from tasksync import stack
+from tasksync.cli.server import raise_open_files_limit
 from tasksync.common import registry
+from tasksync.common.settings import HttpServerSettings
 
 console = Console(stderr=True)
 REPLICA_PORT_STEP = 100  # replica n of a service listens on its port + n * 100
@@ -174,6 +176,8 @@ async def up_distributed(
     *, postgres_url: str, redis_url: str, gateway_port: int, replicas: dict[str, int]
 ) -> int:
     ports = plan(replicas, gateway_port)
+    # The services inherit it (and raise their own to TASKSYNC_OPEN_FILES_LIMIT as well).
+    raise_open_files_limit(HttpServerSettings().open_files_limit)
     console.print("Migrating databases...")
     await migrate_all(postgres_url)
     env = child_env(postgres_url, redis_url, ports)

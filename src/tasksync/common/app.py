@@ -30,7 +30,7 @@ from tasksync.common.events.local import InProcessBus
 from tasksync.common.events.outbox import Outbox
 from tasksync.common.events.runtime import EventRuntime
 from tasksync.common.events.tables import EventTables
-from tasksync.common.health import metrics_router
+from tasksync.common.health import MetricsAccess, metrics_router
 from tasksync.common.health import router as health_router
 from tasksync.common.kit import Kit
 from tasksync.common.known_users import KnownUsers
@@ -39,6 +39,7 @@ from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
 from tasksync.common.revocations import Revocations
 from tasksync.common.room_roles import RoleSource, RoomRoleReplica
+from tasksync.common.security_headers import SecurityHeaders
 from tasksync.common.settings import ServiceSettings
 
 log = structlog.get_logger("tasksync.app")
@@ -198,11 +199,18 @@ def build_service_app(
         description=definition.description,
         lifespan=lifespan,
         telemetry=TELEMETRY_OFF,
+        # A redirect to the slash-less path would be built from the Host header (or, behind
+        # the gateway, from the service's own address): a trailing slash is a 404 instead.
+        redirect_slashes=False,
+        docs_url="/docs" if settings.service_docs else None,
+        redoc_url="/redoc" if settings.service_docs else None,
     )
     app.state.service_name = name
+    app.state.metrics_access = MetricsAccess.from_settings(settings)
     app.state.event_handlers = handlers
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         ObservabilityMiddleware, service=name, every_request=settings.access_log == "all"
     )

@@ -1,11 +1,16 @@
-"""`/health` (the process is alive), `/ready` (its database and Redis answer), `/metrics`."""
+"""`/health` (the process is alive), `/ready` (its database and Redis answer), `/metrics`
+(for the scrapers the settings name only)."""
 
 import asyncio
+import hmac
+import ipaddress
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from tasksync.common.errors import ServiceUnavailable
+from tasksync.common.errors import Forbidden, ServiceUnavailable
+from tasksync.common.settings import MetricsSettings
 
 router = APIRouter(include_in_schema=False)
 metrics_router = APIRouter(include_in_schema=False)
@@ -33,6 +38,44 @@ async def ready(request: Request) -> dict[str, str]:
     return {"status": "ready", "service": kit.name}
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class MetricsAccess:
+    """Who may read `/metrics`: a caller from an allowed network, or one with the token."""
+
+    networks: tuple[Network, ...]
+    token: bytes | None
+
+    @classmethod
+    def from_settings(cls, settings: MetricsSettings) -> "MetricsAccess":
+        networks = tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in settings.metrics_allow.split(",")
+            if part.strip()
+        )
+        token = (
+            settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
+        )
+        return cls(networks, token or None)
+
+    def allows(self, request: Request) -> bool:
+        if self.token is not None:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(
+                given.strip().encode(), self.token
+            ):
+                return True
+        try:
+            address = ipaddress.ip_address(request.client.host if request.client else "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+
 @metrics_router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    if not request.app.state.metrics_access.allows(request):
+        raise Forbidden("Metrics are served to the configured scrapers only.")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

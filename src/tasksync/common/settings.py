@@ -7,6 +7,7 @@ the same thing wherever it is read.
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Default ports of the services in distributed mode: the gateway listens on 8000.
@@ -23,6 +24,35 @@ class CoreSettings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # "auto": readable lines on a terminal, JSON lines otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
+
+
+class HttpServerSettings(CoreSettings):
+    """Limits of every TaskSync HTTP server, the gateway's and each service's, so that idle,
+    slow or oversized clients cannot hold its connections, memory or file descriptors
+    (docs/operations.md, Security)."""
+
+    # An idle kept-alive connection is closed after this. The gateway reuses its own
+    # connections to a service for one second less.
+    http_keep_alive_timeout: float = 5.0
+    # The request line and headers must arrive within this, counted from the connection's
+    # start or, on a kept-alive connection, from the request's first byte.
+    http_header_timeout: float = 10.0
+    # A request body must keep coming: each 64 KiB of it (or its end) within this.
+    http_body_timeout: float = 10.0
+    http_max_header_bytes: int = 32 * 1024
+    # Connections beyond this, per process, are answered 503 and closed at once.
+    http_max_connections: int = 4096
+    # The soft RLIMIT_NOFILE a server (and the supervisor) raises itself to, within the hard
+    # limit: each connection is a file descriptor.
+    open_files_limit: int = 65536
+
+
+class MetricsSettings(CoreSettings):
+    """Who may read a server's `/metrics`: callers from `metrics_allow` (comma-separated
+    networks; empty for none), or with `Authorization: Bearer <metrics_token>`."""
+
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    metrics_token: SecretStr | None = None
 
 
 class DatabaseSettings(CoreSettings):
@@ -80,9 +110,14 @@ class ServiceLinkSettings(CoreSettings):
         return [f"http://{self.service_host}:{SERVICE_PORTS[service]}"]
 
 
-class ServiceSettings(DatabaseSettings, EventSettings, ServiceLinkSettings):
+class ServiceSettings(
+    DatabaseSettings, EventSettings, ServiceLinkSettings, HttpServerSettings, MetricsSettings
+):
     """The shared base of every data-owning service."""
 
+    # The service's own Swagger UI and ReDoc pages; the gateway's /api/docs shows every
+    # service. Its /openapi.json stays: the gateway builds /api/openapi.json from it.
+    service_docs: bool = False
     jwks_refresh_cooldown: float = 1.0
     # "errors": the service logs failed (5xx) and slow requests; the gateway logs them all.
     access_log: Literal["errors", "all"] = "errors"

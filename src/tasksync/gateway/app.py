@@ -9,11 +9,12 @@ from tasksync.common.app import TELEMETRY_OFF, add_routes, users_jwks
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
-from tasksync.common.health import metrics_router
+from tasksync.common.health import MetricsAccess, metrics_router
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
 from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
 from tasksync.common.revocations import Revocations
+from tasksync.common.security_headers import SecurityHeaders
 from tasksync.gateway import health, openapi, overview
 from tasksync.gateway.dispatch import ServiceDispatch
 from tasksync.gateway.overview import OverviewCache
@@ -37,7 +38,7 @@ def create_app(
         directory = ServiceDirectory(settings, apps=mounted)
         redis = open_redis(settings)
         app.state.services = directory
-        app.state.upstream = UpstreamPool()
+        app.state.upstream = UpstreamPool(keep_alive_timeout=settings.http_keep_alive_timeout)
         app.state.overview_cache = OverviewCache(
             redis, settings.redis_prefix, settings.overview_cache_seconds
         )
@@ -62,13 +63,16 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         telemetry=TELEMETRY_OFF,
+        redirect_slashes=False,  # as every service's (common/app.py)
     )
     app.state.settings = settings
     app.state.mounted = mounted
+    app.state.metrics_access = MetricsAccess.from_settings(settings)
     install_error_handlers(app)
     add_routes(app, health.router, metrics_router, openapi.router, overview.router)
     document_responses(app)
     app.add_middleware(ServiceDispatch)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -7,17 +7,13 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import (
-    get_redoc_html,
-    get_swagger_ui_html,
-    get_swagger_ui_oauth2_redirect_html,
-)
 from fastapi.responses import HTMLResponse, Response
 
 from tasksync import __version__
 from tasksync.common import registry
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.openapi import add_problem_schemas, problem_response
+from tasksync.gateway import docs_pages
 
 router = APIRouter(include_in_schema=False)
 OPENAPI_URL = "/api/openapi.json"
@@ -26,6 +22,12 @@ CACHE_SECONDS = 30.0
 # bearer token it is sent (401), and a service may be down (503) or slow (504).
 GATEWAY_STATUSES = (401, 503, 504)
 DISPATCHED = ("/api/v1/", "/.well-known/")
+OAUTH2_REDIRECT_URL = "/api/docs/oauth2-redirect"
+SWAGGER_UI = docs_pages.swagger_ui(
+    openapi_url=OPENAPI_URL, oauth2_redirect_url=OAUTH2_REDIRECT_URL, title="TaskSync API"
+)
+REDOC = docs_pages.redoc(openapi_url=OPENAPI_URL, title="TaskSync API")
+OAUTH2_REDIRECT = docs_pages.oauth2_redirect()
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -111,19 +113,14 @@ async def openapi(request: Request) -> Response:
 
 @router.get("/api/docs")
 async def swagger_ui() -> HTMLResponse:
-    return get_swagger_ui_html(
-        openapi_url=OPENAPI_URL,
-        title="TaskSync API",
-        oauth2_redirect_url="/api/docs/oauth2-redirect",
-        swagger_ui_parameters={"persistAuthorization": True},
-    )
+    return SWAGGER_UI.response()
 
 
-@router.get("/api/docs/oauth2-redirect")
+@router.get(OAUTH2_REDIRECT_URL)
 async def swagger_ui_redirect() -> HTMLResponse:
-    return get_swagger_ui_oauth2_redirect_html()
+    return OAUTH2_REDIRECT.response()
 
 
 @router.get("/api/redoc")
 async def redoc() -> HTMLResponse:
-    return get_redoc_html(openapi_url=OPENAPI_URL, title="TaskSync API")
+    return REDOC.response()

@@ -27,6 +27,8 @@ HOP_BY_HOP = frozenset(
         b"host",
     }
 )
+# A service's own `date` is dropped: the gateway's server sets one (and never a `server`).
+NOT_PASSED_BACK = HOP_BY_HOP | {b"date", b"server"}
 # Bodies (both ways) up to this size are read whole and sent at once; larger ones stream.
 BUFFER_LIMIT = 256 * 1024
 
@@ -141,7 +143,7 @@ async def _send_to(
                 retry_if_stale=request.may_resend,
             )
             try:
-                headers = [(n, v) for n, v in response.headers if n not in HOP_BY_HOP]
+                headers = [(n, v) for n, v in response.headers if n not in NOT_PASSED_BACK]
                 await send(
                     {"type": "http.response.start", "status": response.status, "headers": headers}
                 )

@@ -1,7 +1,12 @@
-from tasksync.common.settings import RedisSettings, ServiceLinkSettings
+from tasksync.common.settings import (
+    HttpServerSettings,
+    MetricsSettings,
+    RedisSettings,
+    ServiceLinkSettings,
+)
 
 
-class GatewaySettings(ServiceLinkSettings, RedisSettings):
+class GatewaySettings(ServiceLinkSettings, RedisSettings, HttpServerSettings, MetricsSettings):
     cors_origins: list[str] = []
     # How long the gateway waits for a service before answering 504.
     proxy_timeout: float = 30.0

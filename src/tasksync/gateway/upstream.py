@@ -14,9 +14,10 @@ from typing import cast
 
 import httptools
 
-# The services (uvicorn) close a connection idle for 5 s; one idle for longer than this is
-# not reused, so a request is not sent on a connection the service is closing.
-IDLE_REUSE_SECONDS = 4.0
+# The services close a connection idle for TASKSYNC_HTTP_KEEP_ALIVE_TIMEOUT (5 s); one idle
+# for a second less than that is no longer reused, so that a request is not sent on a
+# connection the service is closing.
+REUSE_MARGIN_SECONDS = 1.0
 IDLE_PER_ADDRESS = 100
 # A response body buffered beyond this pauses reading from the service until it is sent on.
 READ_AHEAD_BYTES = 1024 * 1024
@@ -162,8 +163,9 @@ class _Connection(asyncio.Protocol):
 class UpstreamPool:
     """Idle kept-alive connections per service address, reused one request at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive_timeout: float = 5.0) -> None:
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
+        self._reuse_within = max(keep_alive_timeout - REUSE_MARGIN_SECONDS, 0.0)
 
     async def request(
         self,
@@ -215,7 +217,7 @@ class UpstreamPool:
         now = time.monotonic()
         while idle:
             connection = idle.pop()  # the most recently used: the least likely to be closed
-            if not connection.closed and now - connection.idle_since < IDLE_REUSE_SECONDS:
+            if not connection.closed and now - connection.idle_since < self._reuse_within:
                 connection.reused = True
                 return connection
             connection.close()

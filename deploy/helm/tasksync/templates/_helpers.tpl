@@ -21,7 +21,8 @@ as a JSON object {"<service>": "http://<release>-tasksync-<service>:8000", ...}.
 {{- toJson $urls -}}
 {{- end -}}
 
-{{/* The environment every TaskSync container gets: ConfigMap, the database password, URLs. */}}
+{{/* The environment every TaskSync container gets: ConfigMap, the database password, URLs,
+who may read /metrics. */}}
 {{- define "tasksync.env" -}}
 envFrom:
   - configMapRef:
@@ -34,4 +35,13 @@ env:
         key: {{ .Values.postgres.existingSecretKey }}
   - name: TASKSYNC_POSTGRES_URL
     value: "postgresql://{{ .Values.postgres.user }}:$(POSTGRES_PASSWORD)@{{ .Values.postgres.host }}:{{ .Values.postgres.port }}/{{ .Values.postgres.database }}"
+  - name: TASKSYNC_METRICS_ALLOW
+    value: {{ .Values.metrics.allow | quote }}
+{{- if .Values.metrics.existingSecret }}
+  - name: TASKSYNC_METRICS_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ .Values.metrics.existingSecret }}
+        key: {{ .Values.metrics.existingSecretKey }}
+{{- end }}
 {{- end -}}
