@@ -23,6 +23,8 @@ SERVICES = {spec.name for spec in registry.ALL}
 DATA_SERVICES = {spec.name for spec in registry.SERVICES if spec.definition}
 CHART = DEPLOY / "helm" / "tasksync"
 TEMPLATES = CHART / "templates"
+# The templates that name the gateway: it alone has an Ingress and no network policy.
+GATEWAY_AWARE = {"ingress.yaml", "networkpolicy.yaml"}
 SECRET_LITERAL = re.compile(
     r"(password|secret|token)\s*[:=]\s*['\"]?[A-Za-z0-9+/]{8,}", re.IGNORECASE
 )
@@ -191,10 +193,21 @@ class TestHelmChart:
             text = path.read_text()
             for name in SERVICES:
                 found = re.findall(rf"\b{name}\b", text)
-                if name == registry.GATEWAY.name and path.name == "ingress.yaml":
+                if name == registry.GATEWAY.name and path.name in GATEWAY_AWARE:
                     assert found == [name], path.name
                 else:
                     assert not found, (path.name, name)
+
+    def test_every_service_but_the_gateway_admits_only_the_releases_pods(self) -> None:
+        """Services trust X-Forwarded-For from whoever reaches them (finding 12 of the
+        security probe): the chart must keep everyone else out."""
+        policy = (TEMPLATES / "networkpolicy.yaml").read_text()
+        assert "kind: NetworkPolicy" in policy
+        assert 'if ne $service "gateway"' in policy
+        assert "policyTypes: [Ingress]" in policy
+        assert "app.kubernetes.io/instance: {{ $.Release.Name }}" in policy
+        values = yaml.safe_load((CHART / "values.yaml").read_text())
+        assert values["networkPolicy"] == {"enabled": True, "extraFrom": []}
 
     def test_templates_balance_their_blocks(self) -> None:
         for path in TEMPLATES.iterdir():

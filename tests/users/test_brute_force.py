@@ -237,3 +237,30 @@ class TestConcurrentGuesses:
             statuses = sorted(response.status_code for response in responses)
             assert statuses == [401] * 3 + [429] * 9
             _assert_locked_out(await _login(http, "ann"))
+
+
+class TestForwardedForFromElsewhere:
+    """A service trusts X-Forwarded-For only from the gateway's configured addresses
+    (`TASKSYNC_FORWARDED_ALLOW_IPS`): a caller that reaches the service directly cannot dodge
+    the per-address limit by naming another address."""
+
+    async def test_a_direct_caller_is_limited_by_its_own_address_whatever_it_forwards(
+        self, settings: dict[str, Any]
+    ) -> None:
+        app = stack.build_service(
+            "users", **settings, login_address_ceiling=3, forwarded_allow_ips="192.0.2.10"
+        )
+        async with running_server(app) as url, httpx.AsyncClient(base_url=url) as direct:
+            await register(direct, "ann")
+            for n in range(3):
+                forged = {"X-Forwarded-For": f"198.51.100.{n}"}
+                response = await direct.post(
+                    LOGIN, json={"username": f"guess{n}", "password": WRONG}, headers=forged
+                )
+                assert_problem(response, 401)
+            last = await direct.post(
+                LOGIN,
+                json={"username": "ann", "password": DEFAULT_PASSWORD},
+                headers={"X-Forwarded-For": "203.0.113.77"},
+            )
+            _assert_locked_out(last)

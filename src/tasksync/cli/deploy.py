@@ -119,6 +119,8 @@ x-service: &service
     TASKSYNC_POSTGRES_URL: postgresql://tasksync:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in deploy/.env}@postgres:5432/postgres
     TASKSYNC_REDIS_URL: redis://redis:6379/0
     TASKSYNC_SERVICE_URLS: '@SERVICE_URLS@'
+    # Only the gateway's port is published: what reaches a service is the gateway or a peer,
+    # so their X-Forwarded-For is believed.
     TASKSYNC_FORWARDED_ALLOW_IPS: "*"
     TASKSYNC_LOG_LEVEL: ${TASKSYNC_LOG_LEVEL:-info}
     # Prometheus scrapes each container's /metrics with this bearer token (empty: only
@@ -252,6 +254,13 @@ metrics:
   allow: "127.0.0.1/32,::1/128"
   existingSecret: ""
   existingSecretKey: metrics-token
+
+# Services (all but the gateway) accept connections only from this release's pods, and from
+# these peers (e.g. Prometheus: [{namespaceSelector: {matchLabels: {name: monitoring}}}]).
+# They trust the X-Forwarded-For of whoever reaches them, so keep this on.
+networkPolicy:
+  enabled: true
+  extraFrom: []
 
 services:
 @SERVICES@
