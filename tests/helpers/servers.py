@@ -15,7 +15,7 @@ from tasksync.common.settings import HttpServerSettings
 
 @asynccontextmanager
 async def running_server(
-    app: ASGIApp, *, lifespan: str = "on", **limits: Any
+    app: ASGIApp, *, lifespan: str = "on", port: int = 0, **limits: Any
 ) -> AsyncIterator[str]:
     """Serves `app` on 127.0.0.1 and yields its base URL; stops it on exit. The limits are
     the app's settings' (or the defaults), with `limits` (e.g. `http_header_timeout=0.5`)
@@ -30,7 +30,7 @@ async def running_server(
     config = server_config(
         app,
         host="127.0.0.1",
-        port=0,
+        port=port,
         settings=settings,
         trusted_proxies=trusted,
         lifespan=lifespan,

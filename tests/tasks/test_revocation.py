@@ -2,10 +2,14 @@
 downgraded or deleted-room member's very next request is decided on the new role, round
 after round (finding 1 of the security review: ASVS 8.3.2)."""
 
+from typing import Any
+
 import httpx
+import pytest
 
 from tests.helpers.builders import assert_problem
-from tests.helpers.rooms import RoleRoom, set_role
+from tests.helpers.distributed import distributed_stack
+from tests.helpers.rooms import RoleRoom, cast_of, room_with_roles, set_role
 from tests.helpers.tasks import create_task
 
 ROUNDS = 100
@@ -72,3 +76,38 @@ class TestImmediately:
             )
             listed = await client.get(f"{ROOMS}/{room.id}/tasks", headers=person.headers)
             assert_problem(listed, 404)
+
+
+class TestImmediatelyAcrossServers:
+    """The same rule with users, rooms and tasks each behind its own HTTP server and the
+    gateway in front, as `tasksync up --distributed` runs them: the revocation crosses HTTP,
+    the events cross Redis Streams (on the postgres backend)."""
+
+    async def test_a_removed_or_downgraded_member_is_refused_at_once_every_round(
+        self, settings: dict[str, Any], backend: str
+    ) -> None:
+        if backend != "postgres":
+            pytest.skip("distributed mode runs on PostgreSQL and Redis only")
+        async with (
+            distributed_stack(settings, "users", "rooms", "tasks") as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as client,
+        ):
+            room = await room_with_roles(client, await cast_of(client), "Board")
+            tia, allowed = room.tia, []
+            for n in range(ROUNDS // 2):
+                await create_task(client, tia, room.id, f"round {n}")
+                await set_role(client, room.owner, room.id, tia.id, "viewer")
+                write = await client.post(
+                    f"{ROOMS}/{room.id}/tasks", json={"title": "viewer"}, headers=tia.headers
+                )
+                allowed += [write.status_code] if write.status_code != 403 else []
+                removed = await client.delete(
+                    f"{_members(room)}/{tia.id}", headers=room.owner.headers
+                )
+                assert removed.status_code == 204
+                write = await client.post(
+                    f"{ROOMS}/{room.id}/tasks", json={"title": "after"}, headers=tia.headers
+                )
+                allowed += [write.status_code] if write.status_code != 404 else []
+                await _add(client, room, tia.id, "member")
+            assert allowed == []
