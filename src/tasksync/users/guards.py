@@ -15,9 +15,15 @@ sign-ins need.
 
 import asyncio
 
+import structlog
+from redis.exceptions import RedisError
+
 from tasksync.common.errors import TooManyRequests
 from tasksync.common.ratelimit import WindowCounter
 from tasksync.users.settings import UsersSettings
+
+
+log = structlog.get_logger("tasksync.users.guards")
 
 
 def _too_many_sign_ins(retry_after: int) -> TooManyRequests:
@@ -72,8 +78,15 @@ class RegistrationGuard:
         self.limit = settings.registrations_per_address
 
     async def check(self, address: str) -> None:
+        """Counts the attempt. Sign-ups stay open while Redis is away (the event backbone's
+        outbox keeps their events): the limit is skipped then, and a warning logged."""
         key = f"register:addr:{address}"
-        if await self.counter.hit(key, self.window) > self.limit:
+        try:
+            count = await self.counter.hit(key, self.window)
+        except RedisError as exc:
+            log.warning("registration_limit_unavailable", error=str(exc))
+            return
+        if count > self.limit:
             _, retry_after = await self.counter.get(key)
             raise TooManyRequests(
                 "Too many accounts registered from this address; try again later.",
