@@ -22,7 +22,6 @@ from tasksync.common.errors import TooManyRequests
 from tasksync.common.ratelimit import WindowCounter
 from tasksync.users.settings import UsersSettings
 
-
 log = structlog.get_logger("tasksync.users.guards")
 
 
