@@ -42,9 +42,7 @@ async def _replica_has_roles(comments_db: Database, room: RoleRoom) -> bool:
     lowered from member; never stale: see common/room_roles.py)."""
     c = room_roles.table.c
     async with comments_db.sessionmaker() as session:
-        rows = await session.execute(
-            select(c.user_id, c.role).where(c.room_id == UUID(room.id))
-        )
+        rows = await session.execute(select(c.user_id, c.role).where(c.room_id == UUID(room.id)))
         roles = {str(user_id): role for user_id, role in rows}
     found = [roles.get(room.by_role(role).id) for role in ROLES]
     return found[:3] == list(ROLES[:3]) and found[3] in ("viewer", None)
@@ -54,7 +52,9 @@ async def stored_comments(comments_db: Database, **where: Any) -> int:
     """How many comment rows the comments database holds (tombstones included)."""
     conditions = [getattr(Comment, name) == UUID(value) for name, value in where.items()]
     async with comments_db.sessionmaker() as session:
-        return (await session.scalar(select(func.count()).where(*conditions).select_from(Comment))) or 0
+        return (
+            await session.scalar(select(func.count()).where(*conditions).select_from(Comment))
+        ) or 0
 
 
 async def stored_reactions(comments_db: Database) -> int:

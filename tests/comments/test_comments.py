@@ -13,11 +13,16 @@ class TestDiscussion:
     async def test_two_people_discuss_a_task_with_a_reply_an_edit_a_mention_and_a_reaction(
         self, client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any]
     ) -> None:
-        first = await comment_on(client, room.member, task["id"], f"What do you think, @{room.admin.username}?")
+        first = await comment_on(
+            client, room.member, task["id"], f"What do you think, @{room.admin.username}?"
+        )
         assert first["author"] == {"id": room.member.id, "username": room.member.username}
         assert f'href="/users/{room.admin.id}"' in first["body_html"]
-        assert first["parent_id"] is None and first["deleted"] is False
-        reply = await comment_on(client, room.admin, task["id"], "Looks **good**", parent_id=first["id"])
+        assert first["parent_id"] is None
+        assert first["deleted"] is False
+        reply = await comment_on(
+            client, room.admin, task["id"], "Looks **good**", parent_id=first["id"]
+        )
         assert reply["parent_id"] == first["id"]
         assert "<strong>good</strong>" in reply["body_html"]
         edited = await client.patch(
