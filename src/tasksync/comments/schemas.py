@@ -12,7 +12,6 @@ from tasksync.common.schemas import Input, NotBlank
 MAX_BODY = 10_000
 
 
-
 def _no_nul(value: str) -> str:
     # PostgreSQL cannot store it; refused on SQLite too, so both modes answer alike.
     if "\x00" in value:
@@ -20,9 +19,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-Body = Annotated[
-    str, Field(min_length=1, max_length=MAX_BODY), NotBlank, AfterValidator(_no_nul)
-]
+Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY), NotBlank, AfterValidator(_no_nul)]
 
 
 class Emoji(StrEnum):
