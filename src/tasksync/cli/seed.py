@@ -3,7 +3,8 @@
 It writes each service's own tables directly in bulk (COPY on PostgreSQL), together with the
 replicas the events would have built (rooms' known users, tasks' memberships and counters,
 comments' memberships, accounts and task rooms), and publishes no events: seeding 100,000
-tasks through the outbox would take minutes. Every seeded account has the password printed at the end.
+tasks through the outbox would take minutes. Every seeded account has the password printed
+at the end.
 """
 
 import random
