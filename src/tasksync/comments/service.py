@@ -7,6 +7,7 @@ room-role replica; outsiders get 404 for a task or comment of a room they are no
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,8 +92,8 @@ class CommentView:
     body: str | None
     body_html: str | None
     deleted: bool
-    created_at: object
-    edited_at: object
+    created_at: datetime
+    edited_at: datetime | None
     version: int
     reactions: list[ReactionView]
 
