@@ -6,6 +6,7 @@ room-role replica; outsiders get 404 for a task or comment of a room they are no
 """
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -216,6 +217,10 @@ async def create_comment(
         ):
             raise InvalidField("Invalid fields: parent_id (not a top-level comment of this task).")
     await guard.attempt(author_id)
+    # The author's name is shown with the comment: make sure this service has heard of it
+    # (if the users service cannot say now, the name follows with its events).
+    with suppress(NotFound, ServiceUnavailable):
+        await users.by_id(session, author_id)
     members = await _members_named(session, roles, users, room_id=access.room_id, body=data.body)
     rendered = render(data.body, members)
     now = utcnow()
