@@ -133,12 +133,21 @@ class TestPaging:
         newest = await all_pages(client, room.viewer, path, limit=3, order="desc")
         assert [c["id"] for c in newest] == ids[::-1]
 
-    async def test_a_cursor_that_is_not_ours_is_400_and_a_bad_order_422(
+    async def test_a_cursor_not_ours_or_of_the_other_order_is_400_and_a_bad_order_422(
         self, client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any]
     ) -> None:
         path = f"/api/v1/tasks/{task['id']}/comments"
         bad = await client.get(path, params={"cursor": "nope"}, headers=room.member.headers)
         assert_problem(bad, 400)
+        for _ in range(2):
+            await comment_on(client, room.member, task["id"])
+        first = await client.get(path, params={"limit": 1}, headers=room.member.headers)
+        other_order = await client.get(
+            path,
+            params={"cursor": first.json()["next_cursor"], "order": "desc"},
+            headers=room.member.headers,
+        )
+        assert_problem(other_order, 400)
         order = await client.get(path, params={"order": "sideways"}, headers=room.member.headers)
         assert_problem(order, 422)
 

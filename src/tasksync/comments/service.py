@@ -119,7 +119,8 @@ async def views(
             created_at=c.created_at,
             edited_at=c.edited_at,
             version=c.version,
-            reactions=[ReactionView(*count) for count in counts.get(c.id, [])],
+            # A reaction that raced the deletion (SQLite takes no row locks) is not shown.
+            reactions=[] if c.deleted_at else [ReactionView(*n) for n in counts.get(c.id, [])],
         )
         for c in comments
     ]
