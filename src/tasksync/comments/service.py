@@ -373,11 +373,14 @@ async def react(
 
 
 async def list_comments(
-    session: AsyncSession, *, task_id: UUID, newest_first: bool, page: PageParams
-) -> Slice[Comment]:
-    return await queries.task_comments(
+    session: AsyncSession, *, task_id: UUID, caller_id: UUID, newest_first: bool, page: PageParams
+) -> Slice[CommentView]:
+    """A page of a task's comments and replies (tombstones included), as the caller sees them."""
+    found = await queries.task_comments(
         session, task_id=task_id, newest_first=newest_first, page=page
     )
+    shown = await views(session, found.items, caller_id=caller_id)
+    return Slice(items=shown, next_cursor=found.next_cursor)
 
 
 async def revisions(session: AsyncSession, *, comment: Comment) -> Sequence[CommentRevision]:
