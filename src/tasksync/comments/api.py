@@ -16,6 +16,7 @@ from tasksync.comments.dependencies import (
 )
 from tasksync.comments.models import Comment
 from tasksync.comments.schemas import CommentCreate, CommentRead, CommentUpdate, RevisionRead
+from tasksync.comments.views import view
 from tasksync.common.concurrency import IfMatch, etag
 from tasksync.common.db import DbSession
 from tasksync.common.idempotency import IdempotentWrite
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["comments"])
 async def _read(
     session: AsyncSession, comment: Comment, access: RoomAccess, response: Response | None = None
 ) -> CommentRead:
-    shown = await service.view(session, comment, caller_id=access.caller.id)
+    shown = await view(session, comment, caller_id=access.caller.id)
     if response is not None:
         response.headers["ETag"] = etag(comment.version)
     return CommentRead.model_validate(shown, from_attributes=True)
