@@ -34,7 +34,7 @@ GATEWAY = ServiceSpec(
     "gateway",
     8000,
     paths=("/api/v1/overview",),
-    depends_on=("users", "rooms", "tasks"),
+    depends_on=("users", "rooms", "tasks", "comments"),
     description="The single public entry point.",
 )
 
@@ -63,6 +63,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
         keeps=("room_roles",),
         definition="tasksync.tasks.app:definition",
         description="Tasks: status, priority, deadline, assignee, labels, order.",
+    ),
+    ServiceSpec(
+        "comments",
+        8004,
+        paths=("/api/v1/tasks/{task_id}/comments", "/api/v1/comments"),
+        depends_on=("users", "rooms", "tasks"),
+        keeps=("room_roles", "known_users"),
+        definition="tasksync.comments.app:definition",
+        description="Discussions on tasks: comments, replies, mentions, edits, reactions.",
     ),
 )
 
