@@ -64,6 +64,20 @@ SERVICES: tuple[ServiceSpec, ...] = (
         definition="tasksync.tasks.app:definition",
         description="Tasks: status, priority, deadline, assignee, labels, order.",
     ),
+    ServiceSpec(
+        "activity",
+        8007,
+        paths=(
+            "/api/v1/rooms/{room_id}/activity",
+            "/api/v1/tasks/{task_id}/activity",
+            "/api/v1/users/me/activity",
+            "/api/v1/admin/audit",
+        ),
+        depends_on=("users", "rooms", "tasks"),
+        keeps=("room_roles",),
+        definition="tasksync.activity.app:definition",
+        description="The audit trail of everything that happened.",
+    ),
 )
 
 ALL: tuple[ServiceSpec, ...] = (GATEWAY, *SERVICES)
