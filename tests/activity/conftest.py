@@ -35,9 +35,22 @@ def activity_db(activity_app: FastAPI) -> Database:
     return activity_app.state.kit.db
 
 
+# A room with roles: created, five joins, two role changes.
+ROOM_ENTRIES = 8
+
+
 @pytest.fixture
-async def room(client: httpx.AsyncClient) -> RoleRoom:
-    return await room_with_roles(client, await cast_of(client), "Board")
+async def room(client: httpx.AsyncClient, activity_db: Database) -> RoleRoom:
+    """A room with an owner, an admin, a member, a viewer and `tia`, plus an outsider; the
+    activity service has recorded how the room came to be (events of different producers
+    may arrive in any order, so tests start after them)."""
+    room = await room_with_roles(client, await cast_of(client), "Board")
+
+    async def all_recorded() -> bool:
+        return len(await entries(activity_db, room_id=UUID(room.id))) == ROOM_ENTRIES
+
+    await eventually(all_recorded)
+    return room
 
 
 @pytest.fixture
