@@ -55,7 +55,18 @@ async def audit(
     return _page(await service.audit(session, where=where, page=paging))
 
 
-@admin.get("/export")
+@admin.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The entries, one a line (NDJSON) or one a row (CSV with a header).",
+            "content": {
+                media: {"schema": {"type": "string"}} for media in export.MEDIA_TYPES.values()
+            },
+        }
+    },
+)
 async def export_audit(
     _: SystemAdmin,
     request: Request,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from tasksync.activity import queries
 from tasksync.activity.chain import Verdict, Walk, entry_hash
 from tasksync.activity.queries import EntryFilter
-from tasksync.activity.summaries import Names, render
+from tasksync.activity.summaries import Names, Rendered, render
 from tasksync.common.auth import Principal
 from tasksync.common.clock import utcnow
 from tasksync.common.errors import NotFound
@@ -37,6 +37,14 @@ def _named_ids(event: Event[Any]) -> set[UUID]:
     return found
 
 
+def _actor_label(names: Names, rendered: Rendered) -> str | None:
+    """The actor's name, or the one this very event gives them (a registration)."""
+    if names.actor_id is None:
+        return None
+    learned = rendered.learned.get(names.actor_id)
+    return learned[1] if learned else names.user(names.actor_id)
+
+
 async def record(session: AsyncSession, event: Event[Any]) -> None:
     """Appends the entry of one event to the chain (the inbox makes it once per event)."""
     names = Names(await queries.labels(session, _named_ids(event)), event.actor_id)
@@ -49,7 +57,7 @@ async def record(session: AsyncSession, event: Event[Any]) -> None:
         "occurred_at": envelope.occurred_at,
         "recorded_at": utcnow(),
         "actor_id": envelope.actor_id,
-        "actor_label": names.user(envelope.actor_id) if envelope.actor_id else None,
+        "actor_label": _actor_label(names, rendered),
         "room_id": envelope.room_id,
         "type": envelope.type,
         "subject_type": rendered.subject_type,
