@@ -118,6 +118,7 @@ async def authenticate(
     address: str,
 ) -> User:
     await guard.check(username, address)
+    await announce_failures(session)
     user = await queries.user_named(session, username)
     if not await hasher.verify(user.password_hash if user else None, password) or user is None:
         await guard.failed(address)
