@@ -4,6 +4,7 @@ Every dependency is `async def`, even with nothing to await: FastAPI runs a plai
 a thread pool, and the hand-off costs more than the function.
 """
 
+from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
@@ -38,7 +39,7 @@ async def _audit_filters(
         UUID | None, Query(description="about that task, member, account...")
     ] = None,
 ) -> EntryFilter:
-    return EntryFilter(**{**base.__dict__, "room_id": room, "subject_id": subject})
+    return replace(base, room_id=room, subject_id=subject)
 
 
 async def _system_admin(request: Request, caller: CurrentUser) -> Principal:

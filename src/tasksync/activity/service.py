@@ -5,6 +5,7 @@ Functions take the session first and never commit: the event (or the request) is
 of work.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -78,7 +79,7 @@ async def room_feed(
     session: AsyncSession, *, room_id: UUID, where: EntryFilter, page: PageParams
 ) -> Slice[Any]:
     """The caller's access to the room was checked by the route's dependency."""
-    return await queries.page(session, EntryFilter(**{**where.__dict__, "room_id": room_id}), page)
+    return await queries.page(session, replace(where, room_id=room_id), page)
 
 
 async def task_history(
@@ -97,9 +98,7 @@ async def task_history(
 async def my_activity(
     session: AsyncSession, *, caller: Principal, where: EntryFilter, page: PageParams
 ) -> Slice[Any]:
-    return await queries.page(
-        session, EntryFilter(**{**where.__dict__, "actor_id": caller.id}), page
-    )
+    return await queries.page(session, replace(where, actor_id=caller.id), page)
 
 
 async def audit(session: AsyncSession, *, where: EntryFilter, page: PageParams) -> Slice[Any]:
