@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tasksync import stack
 from tasksync.common.db import drop_database
 from tests.conftest import POSTGRES_URL, REDIS_URL
 
@@ -121,7 +122,7 @@ def distributed(tmp_path: Path, backend_settings: dict) -> Iterator[Distributed]
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        for service in ("users", "rooms", "tasks"):
+        for service in stack.SERVICES:
             server = POSTGRES_URL.rsplit("/", 1)[0].replace(
                 "postgresql://", "postgresql+asyncpg://"
             )
@@ -174,6 +175,21 @@ def test_the_core_flow_survives_killed_services(distributed: Distributed) -> Non
         task_id = created.json()["id"]
         moved = http.patch(f"/api/v1/tasks/{task_id}", json={"status": "in_progress"}, headers=bob)
         assert moved.status_code == 200, moved.text
+        # The room's feed and the task's history tell the members, through the activity service.
+        line = "bob moved #1 Write the plan from pending to in progress"
+        assert _eventually(
+            lambda: (
+                line
+                in [
+                    e["summary"]
+                    for e in http.get(f"/api/v1/rooms/{room_id}/activity", headers=ann).json()[
+                        "items"
+                    ]
+                ]
+            )
+        )
+        history = http.get(f"/api/v1/tasks/{task_id}/activity", headers=bob).json()["items"]
+        assert [e["type"] for e in history] == ["task.updated", "task.created"]
 
         # One of the two tasks replicas dies: requests keep succeeding through the other.
         first, _second = distributed.pids("tasks")
