@@ -199,6 +199,17 @@ class TestDeletedRoom:
         assert [e["type"] for e in kept] == ["task.deleted", "task.updated", "task.created"]
 
 
+class TestSystemAdministratorOutsideTheRoom:
+    async def test_reads_the_room_in_the_audit_but_not_as_a_feed(
+        self, client: httpx.AsyncClient, room: RoleRoom, root: Person
+    ) -> None:
+        task = await moved_task(client, room)
+        assert_problem(await client.get(feed(room.id), headers=root.headers), 404)
+        assert_problem(await client.get(history(task["id"]), headers=root.headers), 404)
+        audited = await all_pages(client, root, ADMIN_AUDIT, subject=task["id"])
+        assert [e["type"] for e in audited] == ["task.updated", "task.created"]
+
+
 class TestAdminAudit:
     async def test_only_system_administrators_read_the_audit(
         self, client: httpx.AsyncClient, room: RoleRoom, root: Person
