@@ -54,10 +54,20 @@ async def room(client: httpx.AsyncClient, activity_db: Database) -> RoleRoom:
 
 
 @pytest.fixture
-async def root(client: httpx.AsyncClient, settings: dict[str, Any]) -> Person:
-    """A signed-in system administrator, promoted the way an operator does it."""
+async def root(
+    client: httpx.AsyncClient, settings: dict[str, Any], activity_db: Database
+) -> Person:
+    """A signed-in system administrator, promoted the way an operator does it; the audit has
+    recorded the promotion (the running relay announces it a moment later)."""
     person = await signed_up(client, "root")
     await commands.promote(stack.settings_for("users", **settings), "root")
+
+    async def promoted() -> bool:
+        return bool(
+            await entries(activity_db, type="user.admin_granted", subject_id=UUID(person.id))
+        )
+
+    await eventually(promoted)
     return person
 
 

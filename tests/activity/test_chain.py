@@ -66,7 +66,8 @@ def cli_verify(settings: dict[str, Any]) -> Any:
 async def chained(
     stack_app: FastAPI, activity_db: Database, root: Person, client: httpx.AsyncClient
 ) -> list[Any]:
-    """Seven entries, all recorded: the root's registration and six sign-ins."""
+    """Nine entries, all recorded: the root's registration, sign-in and promotion, and six
+    more sign-ins."""
     await some_entries(stack_app, activity_db, root, 6)
 
     assert (await verdict(client, root))["ok"]

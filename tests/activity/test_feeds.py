@@ -244,7 +244,10 @@ class TestAdminAudit:
         about_task = await all_pages(client, root, ADMIN_AUDIT, subject=task["id"])
         assert [e["type"] for e in about_task] == ["task.updated", "task.created"]
         accounts = await all_pages(client, root, ADMIN_AUDIT, type=["user.*"], actor=room.tia.id)
-        assert [e["summary"] for e in accounts] == ["tia_person created an account"]
+        assert [e["summary"] for e in accounts] == [
+            "tia_person signed in",
+            "tia_person created an account",
+        ]
 
 
 class TestNoSecrets:
