@@ -175,6 +175,21 @@ def test_the_core_flow_survives_killed_services(distributed: Distributed) -> Non
         task_id = created.json()["id"]
         moved = http.patch(f"/api/v1/tasks/{task_id}", json={"status": "in_progress"}, headers=bob)
         assert moved.status_code == 200, moved.text
+        # The room's feed and the task's history tell the members, through the activity service.
+        line = "bob moved #1 Write the plan from pending to in progress"
+        assert _eventually(
+            lambda: (
+                line
+                in [
+                    e["summary"]
+                    for e in http.get(f"/api/v1/rooms/{room_id}/activity", headers=ann).json()[
+                        "items"
+                    ]
+                ]
+            )
+        )
+        history = http.get(f"/api/v1/tasks/{task_id}/activity", headers=bob).json()["items"]
+        assert [e["type"] for e in history] == ["task.updated", "task.created"]
 
         # Ann asks bob under the task and he answers: the comments service learns the task's
         # room from tasks' events (or asks), and tasks counts the comments from its events.

@@ -17,6 +17,8 @@ from tasksync.common.errors import DomainError
 app = typer.Typer(no_args_is_help=True, help="TaskSync: a self-hostable task manager.")
 users_app = typer.Typer(no_args_is_help=True, help="Accounts and signing keys.")
 app.add_typer(users_app, name="users")
+activity_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
+app.add_typer(activity_app, name="activity")
 app.add_typer(events_app, name="events")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(client_app)
@@ -237,3 +239,20 @@ def rotate_key(data_dir: DataDir = None) -> None:
 
     kid = asyncio.run(commands.rotate_key(stack.settings_for("users", **_overrides(data_dir))))
     console.print(f"[green]New signing key[/] {kid}")
+
+
+@activity_app.command("verify")
+def verify_activity(data_dir: DataDir = None) -> None:
+    """Walk the audit's hash chain; exits 1 when an entry was changed, removed or moved."""
+    import orjson
+
+    from tasksync.activity import commands
+
+    settings = stack.settings_for("activity", **_overrides(data_dir))
+    verdict = asyncio.run(commands.verify(settings))
+    answer = {"ok": verdict.ok, "entries": verdict.entries}
+    if not verdict.ok:
+        answer |= {"first_bad": verdict.first_bad, "first_bad_seq": verdict.first_bad_seq}
+    typer.echo(orjson.dumps(answer, default=str).decode())
+    if not verdict.ok:
+        raise typer.Exit(1)

@@ -51,6 +51,8 @@ TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False, "operation_s
 
 StartHook = Callable[[Kit], Awaitable[Any]]
 Chore = Callable[[AsyncSession], Awaitable[None]]
+# A service's own chore also gets the service's settings.
+ServiceChore = Callable[[AsyncSession, ServiceSettings], Awaitable[None]]
 
 
 def users_jwks(services: ServiceDirectory) -> JwksFetcher:
@@ -95,7 +97,7 @@ class ServiceDefinition:
     idempotency_keys: Table | None = None
     start: StartHook | None = None
     jwks: Callable[[FastAPI], JwksFetcher] | None = None
-    housekeeping: Sequence[Chore] = ()
+    housekeeping: Sequence[ServiceChore] = ()
     description: str = ""
     package: str = ""
     _all_handlers: EventHandlers = field(init=False)
@@ -239,7 +241,7 @@ def _role_source(definition: ServiceDefinition, kit: Kit) -> RoleSource | None:
 
 
 def _chores(definition: ServiceDefinition, settings: ServiceSettings) -> list[Chore]:
-    chores = list(definition.housekeeping)
+    chores = [_with_settings(chore, settings) for chore in definition.housekeeping]
     retention = timedelta(days=settings.event_retention_days)
     if isinstance(replica := definition.room_roles, RoomRoleReplica):
 
@@ -260,6 +262,14 @@ def _chores(definition: ServiceDefinition, settings: ServiceSettings) -> list[Ch
 
         chores.append(forget_expired_idempotency_keys)
     return chores
+
+
+def _with_settings(chore: ServiceChore, settings: ServiceSettings) -> Chore:
+    async def run(session: AsyncSession) -> None:
+        await chore(session, settings)
+
+    run.__name__ = chore.__name__
+    return run
 
 
 def add_routes(app: FastAPI, *routers: APIRouter) -> None:

@@ -34,7 +34,7 @@ GATEWAY = ServiceSpec(
     "gateway",
     8000,
     paths=("/api/v1/overview",),
-    depends_on=("users", "rooms", "tasks", "comments"),
+    depends_on=("users", "rooms", "tasks", "comments", "activity"),
     description="The single public entry point.",
 )
 
@@ -72,6 +72,20 @@ SERVICES: tuple[ServiceSpec, ...] = (
         keeps=("room_roles", "known_users"),
         definition="tasksync.comments.app:definition",
         description="Discussions on tasks: comments, replies, mentions, edits, reactions.",
+    ),
+    ServiceSpec(
+        "activity",
+        8007,
+        paths=(
+            "/api/v1/rooms/{room_id}/activity",
+            "/api/v1/tasks/{task_id}/activity",
+            "/api/v1/users/me/activity",
+            "/api/v1/admin/audit",
+        ),
+        depends_on=("users", "rooms", "tasks"),
+        keeps=("room_roles",),
+        definition="tasksync.activity.app:definition",
+        description="The audit trail of everything that happened.",
     ),
 )
 

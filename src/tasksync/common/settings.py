@@ -10,8 +10,10 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Default ports of the services in distributed mode: the gateway listens on 8000.
-SERVICE_PORTS = {"gateway": 8000, "users": 8001, "rooms": 8002, "tasks": 8003, "comments": 8004}
+from tasksync.common import registry
+
+# Default ports of the services in distributed mode (the registry's).
+SERVICE_PORTS = {spec.name: spec.port for spec in registry.ALL}
 
 
 class CoreSettings(BaseSettings):

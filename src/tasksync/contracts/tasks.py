@@ -39,15 +39,17 @@ class TaskCreated(EventData):
     created_by: UUID
 
 
-@event_type("task.updated", producer="tasks")
+@event_type("task.updated", producer="tasks", version=2)
 class TaskUpdated(EventData):
-    """A task changed; `changes` maps each changed field to its new value."""
+    """A task changed; `changes` maps each changed field to its new value and `previous` (since
+    version 2) to its old one. A version 1 event, still in flight, has no `previous`."""
 
     task_id: UUID
     room_id: UUID
     number: int
     version: int
     changes: dict[str, Any]
+    previous: dict[str, Any] = {}
 
 
 @event_type("task.deleted", producer="tasks")

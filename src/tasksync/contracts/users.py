@@ -1,4 +1,5 @@
 import re
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -53,4 +54,72 @@ class UserDeleted(EventData):
     user_id: UUID
 
 
-EVENTS = (UserRegistered, UserUpdated, UserDeactivated, UserReactivated, UserDeleted)
+@event_type("user.signed_in", producer="users")
+class UserSignedIn(EventData):
+    """Someone signed in with their password (a new session began)."""
+
+    user_id: UUID
+    username: str
+
+
+@event_type("user.sign_in_failed", producer="users")
+class UserSignInFailed(EventData):
+    """A wrong password was given for an account. Failures of one account within one minute
+    are one event (`minute`, its start), counted in `failures` when the minute is over."""
+
+    user_id: UUID
+    username: str
+    minute: datetime
+    failures: int
+
+
+@event_type("user.signed_out", producer="users")
+class UserSignedOut(EventData):
+    """A session was signed out."""
+
+    user_id: UUID
+
+
+@event_type("user.password_changed", producer="users")
+class UserPasswordChanged(EventData):
+    """An account's password changed; its other sessions were signed out."""
+
+    user_id: UUID
+
+
+@event_type("user.token_reuse_detected", producer="users")
+class UserTokenReuseDetected(EventData):
+    """A refresh token that had been used already came back: it was stolen or replayed, and
+    every session of its family is signed out."""
+
+    user_id: UUID
+
+
+@event_type("user.admin_granted", producer="users")
+class UserAdminGranted(EventData):
+    """An account became a system administrator."""
+
+    user_id: UUID
+
+
+@event_type("user.admin_removed", producer="users")
+class UserAdminRemoved(EventData):
+    """An account is no longer a system administrator."""
+
+    user_id: UUID
+
+
+EVENTS = (
+    UserRegistered,
+    UserUpdated,
+    UserDeactivated,
+    UserReactivated,
+    UserDeleted,
+    UserSignedIn,
+    UserSignInFailed,
+    UserSignedOut,
+    UserPasswordChanged,
+    UserTokenReuseDetected,
+    UserAdminGranted,
+    UserAdminRemoved,
+)

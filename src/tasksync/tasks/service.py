@@ -117,14 +117,15 @@ async def task_access(
     return task, access
 
 
-def _changed_values(task: Task, changes: TaskUpdate) -> dict[str, Any]:
-    """The fields of `changes` whose value differs from the task's."""
+def _changed_values(task: Task, changes: TaskUpdate) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields of `changes` whose value differs from the task's: new values, old values."""
     current = TaskRead.model_validate(task).model_dump()
-    return {
+    changed = {
         name: value
         for name, value in changes.model_dump(exclude_unset=True).items()
         if value != current[name]
     }
+    return changed, {name: current[name] for name in changed}
 
 
 async def _flush_checked(session: AsyncSession, *, if_match: str | None) -> None:
@@ -151,11 +152,13 @@ async def update_task(
 ) -> Task:
     access.require("member", "edit tasks")
     check_if_match(if_match, task.version)
-    changed = _changed_values(task, changes)
+    changed, previous = _changed_values(task, changes)
     if "assignee_id" in changed:
         await _check_assignee(session, roles, access=access, assignee_id=changes.assignee_id)
     if not changed:
         return task
+    if "status" in changed:
+        previous["completed_at"] = task.completed_at
     for name, value in changed.items():
         if name == "status":
             _set_status(task, value)
@@ -176,6 +179,7 @@ async def update_task(
             number=task.number,
             version=task.version,
             changes=changed,
+            previous=previous,
         ),
         actor_id=access.caller.id,
         room_id=task.room_id,
@@ -223,6 +227,7 @@ async def _unassign(
                 number=row.number,
                 version=row.version + 1,
                 changes={"assignee_id": None},
+                previous={"assignee_id": user_id},
             ),
             actor_id=actor_id,
             room_id=row.room_id,

@@ -1,11 +1,14 @@
 from datetime import timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.app import ServiceDefinition
 from tasksync.common.auth import JwksFetcher
 from tasksync.common.kit import Kit
 from tasksync.common.ratelimit import window_counter
+from tasksync.common.settings import ServiceSettings
+from tasksync.users import service
 from tasksync.users.api import admin, auth, jwks, users
 from tasksync.users.dependencies import Runtime
 from tasksync.users.guards import LoginGuard, RegistrationGuard
@@ -42,6 +45,10 @@ async def _start(kit: Kit) -> Runtime:
     )
 
 
+async def announce_failed_sign_ins(session: AsyncSession, _: ServiceSettings) -> None:
+    await service.announce_failures(session)
+
+
 definition = ServiceDefinition(
     name="users",
     settings=UsersSettings,
@@ -50,5 +57,6 @@ definition = ServiceDefinition(
     event_tables=event_tables,
     start=_start,
     jwks=_local_jwks,
+    housekeeping=[announce_failed_sign_ins],
     description="Accounts, sign-in and access tokens.",
 )

@@ -4,14 +4,18 @@ from datetime import timedelta
 
 from tasksync.common import migrations
 from tasksync.common.db import Database
+from tasksync.common.events.outbox import Outbox
 from tasksync.users import service
 from tasksync.users.keys import KeyRing
-from tasksync.users.models import Base
+from tasksync.users.models import Base, event_tables
 from tasksync.users.settings import UsersSettings
 
 
 async def _database(settings: UsersSettings) -> Database:
-    db = await Database.open(settings.database_url("users"))
+    # With its outbox: a promotion is announced (`user.admin_granted`) by the running relay.
+    db = await Database.open(
+        settings.database_url("users"), outbox=Outbox(event_tables.outbox, service="users")
+    )
     await migrations.upgrade(db, "tasksync.users", Base.metadata)
     return db
 

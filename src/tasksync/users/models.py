@@ -57,3 +57,16 @@ class RefreshToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInFailure(Base):
+    """Wrong passwords given for an account within one minute, counted; announced as one
+    `user.sign_in_failed` event once the minute is over (see service.announce_failures)."""
+
+    __tablename__ = "sign_in_failures"
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    minute: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    failures: Mapped[int]

@@ -8,9 +8,9 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
-from tasksync.common.db import escape_like
+from tasksync.common.db import escape_like, upsert
 from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice
-from tasksync.users.models import RefreshToken, SigningKey, User
+from tasksync.users.models import RefreshToken, SignInFailure, SigningKey, User
 
 # Accounts
 
@@ -123,3 +123,46 @@ async def public_keys(session: AsyncSession, retired_after: datetime) -> list[di
         .order_by(SigningKey.created_at.desc())
     )
     return list(rows)
+
+
+# Failed sign-ins
+
+
+async def count_failure(session: AsyncSession, user_id: UUID, minute: datetime) -> None:
+    """One more wrong password for the account in that minute."""
+    table = SignInFailure.__table__
+    statement = upsert(session, table).values(user_id=user_id, minute=minute, failures=1)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "minute"], set_={"failures": table.c.failures + 1}
+        )
+    )
+
+
+async def take_failures_before(
+    session: AsyncSession, minute: datetime
+) -> list[tuple[UUID, str, datetime, int]]:
+    """Removes and returns the counts of minutes before `minute`, with the usernames: a row
+    is taken by one transaction only, so each minute is announced once."""
+    table = SignInFailure.__table__
+    taken = (
+        await session.execute(
+            delete(table)
+            .where(table.c.minute < minute)
+            .returning(table.c.user_id, table.c.minute, table.c.failures)
+        )
+    ).all()
+    if not taken:
+        return []
+    names = dict(
+        (
+            await session.execute(
+                select(User.id, User.username).where(User.id.in_({row[0] for row in taken}))
+            )
+        ).all()
+    )
+    return [
+        (user_id, names[user_id], at, failures)
+        for user_id, at, failures in taken
+        if user_id in names
+    ]

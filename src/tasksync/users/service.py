@@ -3,20 +3,27 @@
 Functions take the session first and never commit: the request is the unit of work.
 """
 
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import Principal
+from tasksync.common.clock import utcnow
 from tasksync.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tasksync.common.events.outbox import publish
 from tasksync.common.pagination import PageParams, Slice
 from tasksync.contracts.users import (
+    UserAdminGranted,
+    UserAdminRemoved,
     UserDeactivated,
     UserDeleted,
+    UserPasswordChanged,
     UserReactivated,
     UserRegistered,
+    UserSignedIn,
+    UserSignInFailed,
     UserUpdated,
 )
 from tasksync.users import queries, tokens
@@ -82,16 +89,42 @@ async def authenticate(
     address: str,
 ) -> User:
     await guard.check(username, address)
+    await announce_failures(session)
     user = await queries.user_named(session, username)
     if not await hasher.verify(user.password_hash if user else None, password) or user is None:
         await guard.failed(address)
-        raise Unauthorized("Wrong username or password.")
+        if user is not None:
+            await queries.count_failure(session, user.id, _minute(utcnow()))
+        raise WrongPassword("Wrong username or password.")
     await guard.succeeded(username)
     if not user.is_active:
         raise Forbidden("This account is deactivated; ask an administrator to reactivate it.")
     if hasher.needs_rehash(user.password_hash):
         user.password_hash = await hasher.hash(password)
+    publish(session, UserSignedIn(user_id=user.id, username=user.username), actor_id=user.id)
     return user
+
+
+class WrongPassword(Unauthorized):
+    """A failed sign-in: refused, and counted for the audit (so the count is kept)."""
+
+    keeps_changes = True
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+async def announce_failures(session: AsyncSession, *, now: datetime | None = None) -> None:
+    """Announces the failed sign-ins of every minute that is over: one event per account and
+    minute, with the count, so a password-guessing burst is one entry in the audit."""
+    current = _minute(now or utcnow())
+    for user_id, username, minute, failures in await queries.take_failures_before(session, current):
+        publish(
+            session,
+            UserSignInFailed(user_id=user_id, username=username, minute=minute, failures=failures),
+            actor_id=None,
+        )
 
 
 async def account(session: AsyncSession, principal: Principal) -> User:
@@ -122,6 +155,7 @@ async def update_profile(
             )
         user.password_hash = await hasher.hash(changes.password)
         await issuer.sign_out_everywhere(session, user.id, except_session=session_id)
+        publish(session, UserPasswordChanged(user_id=user.id), actor_id=user.id)
     if "username" in fields and changes.username is not None:
         await _ensure_free(session, username=changes.username, email=None, except_id=user.id)
         user.username, user.username_key = changes.username, changes.username.lower()
@@ -190,8 +224,10 @@ async def admin_update(
     user = await get_user(session, user_id)
     if user.id == admin.id and (changes.is_active is False or changes.is_admin is False):
         raise Conflict("Administrators cannot deactivate or demote themselves.")
-    if changes.is_admin is not None:
+    if changes.is_admin is not None and changes.is_admin != user.is_admin:
         user.is_admin = changes.is_admin
+        granted = UserAdminGranted if user.is_admin else UserAdminRemoved
+        publish(session, granted(user_id=user.id), actor_id=admin.id)
     if changes.is_active is not None and changes.is_active != user.is_active:
         user.is_active = changes.is_active
         if user.is_active:
@@ -207,5 +243,7 @@ async def promote(session: AsyncSession, *, username: str) -> User:
     user = await queries.user_named(session, username)
     if user is None:
         raise NotFound(f"No user named {username!r}.")
-    user.is_admin = True
+    if not user.is_admin:
+        user.is_admin = True
+        publish(session, UserAdminGranted(user_id=user.id))
     return user

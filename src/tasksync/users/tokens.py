@@ -12,8 +12,10 @@ from tasksync.common.auth import ALGORITHM, AUDIENCE, ISSUER
 from tasksync.common.clock import utcnow
 from tasksync.common.db import after_commit
 from tasksync.common.errors import Unauthorized
+from tasksync.common.events.outbox import publish
 from tasksync.common.ids import uuid7
 from tasksync.common.revocations import Revocations
+from tasksync.contracts.users import UserSignedOut, UserTokenReuseDetected
 from tasksync.users import queries
 from tasksync.users.keys import KeyRing
 from tasksync.users.models import RefreshToken, User
@@ -81,13 +83,9 @@ class TokenIssuer:
         token = await queries.refresh_token(session, _digest(refresh_token))
         if token is None or token.expires_at <= utcnow():
             raise Unauthorized("The refresh token is unknown or has expired; sign in again.")
-        if token.revoked_at is not None:
+        if token.revoked_at is not None or not await queries.revoke_if_live(session, token.id):
             await self.sign_out_session(session, token.family_id)
-            raise TokenReuse(
-                "The refresh token was already used; every session from it is now signed out."
-            )
-        if not await queries.revoke_if_live(session, token.id):
-            await self.sign_out_session(session, token.family_id)
+            publish(session, UserTokenReuseDetected(user_id=token.user_id))
             raise TokenReuse(
                 "The refresh token was already used; every session from it is now signed out."
             )
@@ -105,6 +103,7 @@ class TokenIssuer:
         token = await queries.refresh_token(session, _digest(refresh_token))
         if token is not None:
             await self.sign_out_session(session, token.family_id)
+            publish(session, UserSignedOut(user_id=token.user_id), actor_id=token.user_id)
 
     async def sign_out_session(self, session: AsyncSession, family_id: UUID) -> None:
         await queries.revoke_tokens(session, family_id=family_id)

@@ -25,6 +25,13 @@ def test_every_user_event_is_registered_with_its_producer() -> None:
         "user.deactivated",
         "user.reactivated",
         "user.deleted",
+        "user.signed_in",
+        "user.sign_in_failed",
+        "user.signed_out",
+        "user.password_changed",
+        "user.token_reuse_detected",
+        "user.admin_granted",
+        "user.admin_removed",
     }
 
 

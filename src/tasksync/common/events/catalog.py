@@ -29,7 +29,8 @@ def build_catalog(models: tuple[type[EventData], ...]) -> dict[str, EventSpec]:
             model.version,
             model.producer,
             model,
-            (model.__doc__ or "").strip(),
+            # One line: it is a cell of the catalog's table.
+            " ".join((model.__doc__ or "").split()),
         )
     return catalog
 
