@@ -64,6 +64,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
         definition="tasksync.tasks.app:definition",
         description="Tasks: status, priority, deadline, assignee, labels, order.",
     ),
+    ServiceSpec(
+        "realtime",
+        8009,
+        paths=("/api/v1/live",),
+        depends_on=("rooms",),
+        keeps=("room_roles",),
+        definition="tasksync.realtime.app:definition",
+        description="WebSocket connections that push every room event live.",
+    ),
 )
 
 ALL: tuple[ServiceSpec, ...] = (GATEWAY, *SERVICES)
