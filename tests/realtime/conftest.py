@@ -1,4 +1,5 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -7,11 +8,25 @@ import pytest
 from tasksync import stack
 from tests.helpers.servers import running_server
 
+Serve = Callable[..., AbstractAsyncContextManager[str]]
+
 
 @pytest.fixture
-async def served(settings: dict[str, Any]) -> AsyncIterator[str]:
+def serve(settings: dict[str, Any]) -> Serve:
+    """`async with serve(setting=value) as url:` the embedded stack on a loopback port."""
+
+    @asynccontextmanager
+    async def build(**overrides: Any) -> AsyncIterator[str]:
+        async with running_server(stack.build_embedded(**{**settings, **overrides})) as url:
+            yield url
+
+    return build
+
+
+@pytest.fixture
+async def served(serve: Serve) -> AsyncIterator[str]:
     """The embedded stack on a real loopback port: its base URL."""
-    async with running_server(stack.build_embedded(**settings)) as url:
+    async with serve() as url:
         yield url
 
 

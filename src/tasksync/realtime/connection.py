@@ -31,8 +31,10 @@ class Connection:
         # (their live events wait in `held` until the replay has been queued).
         self.last_seq: dict[UUID, int] = {}
         self.held: dict[UUID, list[tuple[int, str]]] = {}
-        # While its rooms are being listed: the rooms revoked meanwhile (None once joined).
+        # While its rooms are being listed: the rooms revoked meanwhile, and the messages
+        # that wait for `ready` to go first (None once joined).
         self.revoked_while_joining: set[UUID] | None = None
+        self.early: list[str] | None = None
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(queue_size)
         self.close_code: int | None = None
         self.close_reason = ""
@@ -40,7 +42,12 @@ class Connection:
         self._sender: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    def start(self, first: str) -> None:
+        """Sends `first`, then whatever arrived while joining, then the rest as it comes."""
+        early, self.early, self.revoked_while_joining = self.early or [], None, None
+        self.send(first)
+        for text in early:
+            self.send(text)
         self._sender = asyncio.create_task(self._send_queued(), name="live-sender")
 
     def wants(self, room_id: UUID) -> bool:
@@ -58,6 +65,9 @@ class Connection:
 
     def send(self, text: str) -> None:
         if self.close_code is not None:
+            return
+        if self.early is not None:
+            self.early.append(text)
             return
         try:
             self.queue.put_nowait(text)

@@ -150,17 +150,20 @@ class RedisFanout:
             task.add_done_callback(self._syncing.discard)
 
     async def _sync(self, pubsub: PubSub) -> None:
+        try:
+            await self._subscribe(pubsub)
+        except Exception as exc:  # the listener sees the broken connection too
+            log.warning("live_subscribe_failed", error=str(exc))
+
+    async def _subscribe(self, pubsub: PubSub) -> None:
         """Brings the subscriptions to what the hub wants (one change at a time)."""
         async with self._sync_lock:
-            try:
-                wanted = set(self._wanted)
-                if added := wanted - self._subscribed:
-                    await pubsub.subscribe(*added)
-                if dropped := self._subscribed - wanted:
-                    await pubsub.unsubscribe(*dropped)
-                self._subscribed = wanted
-            except Exception as exc:  # the listener sees the broken connection too
-                log.warning("live_subscribe_failed", error=str(exc))
+            wanted = set(self._wanted)
+            if added := wanted - self._subscribed:
+                await pubsub.subscribe(*added)
+            if dropped := self._subscribed - wanted:
+                await pubsub.unsubscribe(*dropped)
+            self._subscribed = wanted
 
     async def _listen(self) -> None:
         failures = 0
@@ -168,8 +171,7 @@ class RedisFanout:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 self._subscribed = set()
-                await self._sync(pubsub)
-                await pubsub.ping()
+                await self._subscribe(pubsub)
                 self._pubsub = pubsub
                 self.available = True
                 self._ready.set()

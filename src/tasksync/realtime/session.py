@@ -69,7 +69,7 @@ class Session:
         if hub.count(principal.id) >= settings.live_connections_per_user:
             raise Refused(protocol.POLICY, "Too many live connections for this account.")
         connection = Connection(self.websocket, principal, queue_size=settings.live_send_queue)
-        connection.revoked_while_joining = set()
+        connection.revoked_while_joining, connection.early = set(), []
         hub.attach(connection, set())
         try:
             rooms = await service.rooms_of(self.live.kit, principal)
@@ -78,17 +78,12 @@ class Session:
             raise Refused(protocol.TRY_AGAIN, exc.detail) from exc
         for room_id in rooms - connection.revoked_while_joining:
             hub.subscribe(connection, room_id)
-        connection.revoked_while_joining = None
-        connection.start()
-        connection.send(
-            protocol.dump(
-                {
-                    "type": "ready",
-                    "user_id": str(principal.id),
-                    "rooms": sorted(str(room) for room in connection.rooms),
-                }
-            )
-        )
+        ready = {
+            "type": "ready",
+            "user_id": str(principal.id),
+            "rooms": sorted(str(room) for room in connection.rooms),
+        }
+        connection.start(protocol.dump(ready))
         return connection
 
     async def _converse(self, connection: Connection) -> None:
