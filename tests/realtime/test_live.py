@@ -114,10 +114,12 @@ class TestLimits:
             httpx.AsyncClient(base_url=url) as http,
         ):
             ann = await signed_up(http, "ann")
-            async with live_socket(url, ann.access_token):
-                async with websockets.connect(live_url(url)) as second:
-                    await send(second, type="auth", token=ann.access_token)
-                    assert await closed_with(second) == 1008
+            async with (
+                live_socket(url, ann.access_token),
+                websockets.connect(live_url(url)) as second,
+            ):
+                await send(second, type="auth", token=ann.access_token)
+                assert await closed_with(second) == 1008
 
 
 class TestRoomEvents:
