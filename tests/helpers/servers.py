@@ -2,6 +2,7 @@
 the HTTP protocol TaskSync serves with."""
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,8 +13,12 @@ from tasksync.cli.http_protocol import OneWriteHttpProtocol
 
 
 @asynccontextmanager
-async def running_server(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
-    """Serves `app` on 127.0.0.1 and yields its base URL; stops it on exit."""
+async def running_server(
+    app: ASGIApp, *, lifespan: str = "on", send_buffer: int | None = None
+) -> AsyncIterator[str]:
+    """Serves `app` on 127.0.0.1 and yields its base URL; stops it on exit. `send_buffer`
+    caps the kernel's send buffer of every accepted connection (a slow client then pushes
+    back on the server after a few kilobytes)."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -24,7 +29,11 @@ async def running_server(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator
         http=OneWriteHttpProtocol,
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    if send_buffer is not None:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+    task = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started:
         if task.done():
             task.result()

@@ -16,8 +16,9 @@ def serve(settings: dict[str, Any]) -> Serve:
     """`async with serve(setting=value) as url:` the embedded stack on a loopback port."""
 
     @asynccontextmanager
-    async def build(**overrides: Any) -> AsyncIterator[str]:
-        async with running_server(stack.build_embedded(**{**settings, **overrides})) as url:
+    async def build(send_buffer: int | None = None, **overrides: Any) -> AsyncIterator[str]:
+        app = stack.build_embedded(**{**settings, **overrides})
+        async with running_server(app, send_buffer=send_buffer) as url:
             yield url
 
     return build

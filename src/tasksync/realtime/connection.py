@@ -16,7 +16,7 @@ from tasksync.realtime import protocol
 
 log = structlog.get_logger("tasksync.realtime")
 # How long closing may wait for a client's close handshake.
-CLOSE_TIMEOUT = 2.0
+CLOSE_TIMEOUT = 5.0
 
 
 class Connection:
