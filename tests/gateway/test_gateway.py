@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 
 from tasksync import stack
+from tasksync.common import registry
 from tests.helpers.builders import assert_problem, signed_up
 
 
@@ -42,7 +43,7 @@ class TestHealth:
     async def test_health_reports_every_service(self, client: httpx.AsyncClient) -> None:
         body = (await client.get("/health")).json()
         assert body["status"] == "ok"
-        assert set(body["services"]) == {"users", "rooms", "tasks"}
+        assert set(body["services"]) == set(registry.NAMES)
         assert all(s["status"] == "ok" for s in body["services"].values())
 
     async def test_ready_and_metrics_answer(self, client: httpx.AsyncClient) -> None:
