@@ -150,7 +150,10 @@ class Session:
                 raise Refused(protocol.AUTH_FAILED, "A fresh token must be for the same account.")
             connection.principal = principal
         elif kind == "subscribe":
-            await self._subscribe(connection, message.get("rooms"))
+            try:
+                await self._subscribe(connection, message.get("rooms"))
+            except DomainError as exc:  # rooms did not answer: the socket stays as it was
+                connection.send(protocol.error(exc.detail))
         elif kind == "resume":
             await self._resume(connection, message.get("room_id"), message.get("after"))
         elif kind == "ping":
