@@ -275,8 +275,10 @@ class TestResume:
             async with live_socket(url, bob.access_token) as (socket, _):
                 await update_task(http, ann, task["id"], title="seen")
                 last = (await events_until(socket, "task.updated"))[-1]["seq"]
-            for title in ("a", "b", "c"):
-                await update_task(http, ann, task["id"], title=title)
+            async with live_socket(url, ann.access_token) as (observer, _):
+                for title in ("a", "b", "c"):
+                    await update_task(http, ann, task["id"], title=title)
+                await _titles_until(observer, "c")  # the server has pushed (and kept) them
             async with live_socket(url, bob.access_token) as (socket, _):
                 await send(socket, type="resume", room_id=room["id"], after=last)
                 seen = await receive_until(socket, "reset")

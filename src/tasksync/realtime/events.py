@@ -16,7 +16,7 @@ handlers = EventHandlers("realtime")
 async def push(session: AsyncSession, event: Event[Any]) -> None:
     """Pushes the event; it runs after the replica's own handlers, so a membership change is
     already known. A failure (Redis unreachable) leaves the event to be delivered again."""
-    await runtime_of(session).route(event.envelope)
+    await runtime_of(session).route(session, event.envelope)
 
 
 for model in EVENT_TYPES:

@@ -12,9 +12,8 @@ from tasksync.realtime import protocol
 from tasksync.realtime.hub import Hub
 from tasksync.realtime.room_log import RoomLogs
 
-# Role events also travel to the member's own channel: a replica that serves the member but
-# not yet the room learns of the membership that way.
-TO_MEMBER = frozenset({"member.added", "member.role_changed"})
+# Events that may grant a room to the member they name (when the replica still has them).
+ROLE_EVENTS = frozenset({"member.added", "member.role_changed"})
 
 
 class Fanout(Protocol):
@@ -24,8 +23,11 @@ class Fanout(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def publish(self, *, event_id: str, room_id: UUID, event: dict[str, Any]) -> None:
-        """Numbers the room's event, keeps it for resume and delivers it (once per id)."""
+    async def publish(
+        self, *, event_id: str, room_id: UUID, event: dict[str, Any], grant: UUID | None = None
+    ) -> None:
+        """Numbers the room's event, keeps it for resume and delivers it (once per id); with
+        `grant`, that member's sockets are subscribed to the room first."""
         ...
 
     async def personal(self, user_id: UUID, text: str) -> None: ...
@@ -65,12 +67,16 @@ class LocalFanout:
     async def stop(self) -> None:
         self.hub = None
 
-    async def publish(self, *, event_id: str, room_id: UUID, event: dict[str, Any]) -> None:
+    async def publish(
+        self, *, event_id: str, room_id: UUID, event: dict[str, Any], grant: UUID | None = None
+    ) -> None:
         if not self.logs.first_time(event_id):
             return
         body = client_event(event)
         seq, text = self.logs.append(room_id, lambda n: protocol.event_message(room_id, n, body))
         if self.hub is not None:
+            if grant is not None:
+                self.hub.grant(room_id, grant)
             self.hub.deliver(room_id, seq, text, event)
         if event.get("type") == "room.deleted":
             self.logs.forget(room_id)

@@ -3,11 +3,12 @@
 The realtime consumer group reads the event streams once for all replicas. The replica that
 takes an event runs one Lua script that, atomically, skips an event id it has seen, takes the
 room's next number (INCR), appends the message to the room's capped list and PUBLISHes it on
-the room's channel. Every replica subscribes (one pub/sub connection) to the channels of the
-rooms and accounts its sockets need, so each event reaches each replica that serves the room
-exactly once. Revocations and disconnects go on one control channel that every replica reads
-on that same connection: Redis delivers a connection's messages in the order they were
-published, so a revocation is never overtaken by a later event of the room.
+the room's channel (and, for a membership it grants, on the member's channel). Every replica
+subscribes (one pub/sub connection) to the channels of the rooms and accounts its sockets
+need, so each event reaches each replica that serves the room exactly once. Revocations and
+disconnects go on one control channel that every replica reads on that same connection:
+Redis delivers a connection's messages in the order they were published, so a revocation is
+never overtaken by a later event of the room.
 """
 
 import asyncio
@@ -21,7 +22,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from tasksync.realtime import protocol
-from tasksync.realtime.fanout import TO_MEMBER, client_event
+from tasksync.realtime.fanout import client_event
 from tasksync.realtime.hub import Hub
 from tasksync.realtime.room_log import now_ms, replay_after
 
@@ -89,10 +90,12 @@ class RedisFanout:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
 
-    async def publish(self, *, event_id: str, room_id: UUID, event: dict[str, Any]) -> None:
-        member = ""
-        if event.get("type") in TO_MEMBER:
-            member = self.channel("user", event["data"]["user_id"])
+    async def publish(
+        self, *, event_id: str, room_id: UUID, event: dict[str, Any], grant: UUID | None = None
+    ) -> None:
+        # A grant also travels on the member's own channel: the replicas serving the member
+        # subscribe it to the room (and serve the room from then on).
+        member = self.channel("user", grant) if grant is not None else ""
         await self.script(
             keys=[
                 f"{self.prefix}:seen:{event_id}",
@@ -209,7 +212,11 @@ class RedisFanout:
                 hub.disconnect(UUID(message["user_id"]), message["code"], message["reason"])
             return
         text = data.decode()
+        kind, key = channel.rsplit(":", 2)[1:]
         if message.get("type") == "event" and message.get("room_id"):
-            hub.deliver(UUID(message["room_id"]), message["seq"], text, message["event"])
+            room_id = UUID(message["room_id"])
+            if kind == "user":  # a membership granted to this account
+                hub.grant(room_id, UUID(key))
+            hub.deliver(room_id, message["seq"], text, message["event"])
         else:
-            hub.deliver_personal(UUID(channel.rsplit(":", 1)[1]), text)
+            hub.deliver_personal(UUID(key), text)

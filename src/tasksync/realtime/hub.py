@@ -16,8 +16,6 @@ from tasksync.realtime.connection import Connection
 # What the hub asks of the fan-out when the rooms or accounts it serves change.
 Watch = Callable[[str, UUID], None]
 
-ROLE_EVENTS = frozenset({"member.added", "member.role_changed"})
-
 
 class Hub:
     def __init__(self, *, watch: Watch, unwatch: Watch) -> None:
@@ -99,6 +97,11 @@ class Hub:
             for connection in list(sockets):
                 connection.close(code, reason)
 
+    def grant(self, room_id: UUID, user_id: UUID) -> None:
+        """The account is (still) a member: its sockets that want the room receive it."""
+        for connection in list(self.by_user.get(user_id, ())):
+            self.subscribe(connection, room_id)
+
     def deliver(self, room_id: UUID, seq: int, text: str, event: dict[str, Any]) -> None:
         """A room's event, to every socket of this replica subscribed to the room."""
         self._follow_membership(room_id, event)
@@ -110,11 +113,11 @@ class Hub:
             connection.send(text)
 
     def _follow_membership(self, room_id: UUID, event: dict[str, Any]) -> None:
+        """Takes access away on the events that end it. Granting is never read from an event
+        alone (a late `member.added` could follow a removal): the publisher checks the
+        replica and calls `grant`."""
         kind, data = event.get("type"), event.get("data") or {}
-        if kind in ROLE_EVENTS:
-            for connection in list(self.by_user.get(_uuid(data.get("user_id")), ())):
-                self.subscribe(connection, room_id)
-        elif kind == "member.removed":
+        if kind == "member.removed":
             self.revoke(room_id, _uuid(data.get("user_id")))
         elif kind == "room.deleted":
             self.revoke(room_id, None)

@@ -5,12 +5,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from tasksync.common.kit import Kit
 from tasksync.contracts.events import Envelope
 from tasksync.realtime import protocol
-from tasksync.realtime.fanout import Fanout, LocalFanout, client_event
+from tasksync.realtime.fanout import ROLE_EVENTS, Fanout, LocalFanout, client_event
 from tasksync.realtime.fanout_redis import RedisFanout
 from tasksync.realtime.hub import Hub
+from tasksync.realtime.models import room_roles
 from tasksync.realtime.settings import RealtimeSettings
 
 # Account events after which the account's sockets are closed.
@@ -27,12 +30,15 @@ class Live:
     hub: Hub
     fanout: Fanout
 
-    async def route(self, envelope: Envelope) -> None:
+    async def route(self, session: AsyncSession, envelope: Envelope) -> None:
         """Pushes one event from the bus to whoever may see it."""
         if envelope.room_id is not None:
             event = envelope.model_dump(mode="json")
             await self.fanout.publish(
-                event_id=str(envelope.id), room_id=envelope.room_id, event=event
+                event_id=str(envelope.id),
+                room_id=envelope.room_id,
+                event=event,
+                grant=await self._granted(session, envelope),
             )
         elif envelope.type in CLOSING:
             await self.fanout.disconnect(
@@ -45,6 +51,15 @@ class Live:
             await self.fanout.personal(
                 UUID(str(envelope.data[field])), f'{{"type":"personal","event":{event}}}'
             )
+
+    async def _granted(self, session: AsyncSession, envelope: Envelope) -> UUID | None:
+        """The member a role event names, if the replica (which the same transaction just
+        updated, and which a later revocation would have emptied) still has them."""
+        if envelope.type not in ROLE_EVENTS or envelope.room_id is None:
+            return None
+        user_id = UUID(str(envelope.data["user_id"]))
+        role = await room_roles.stored_role(session, envelope.room_id, user_id)
+        return user_id if role is not None else None
 
     async def revoked(self, room_id: UUID, user_id: UUID | None) -> None:
         """Rooms took access away (its revocation, before it answers the change)."""
