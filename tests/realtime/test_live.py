@@ -304,3 +304,45 @@ class TestShutdown:
             await send(socket, type="auth", token=ann.access_token)
             assert (await receive(socket))["type"] == "ready"
         assert await closed_with(socket) == 1012
+
+
+class TestLateEvents:
+    async def test_a_member_added_arriving_after_the_removal_does_not_readmit(
+        self, settings: dict[str, Any]
+    ) -> None:
+        from datetime import UTC, datetime
+
+        from tasksync import stack
+        from tasksync.common.ids import uuid7
+        from tasksync.contracts.events import Envelope
+        from tests.helpers.servers import running_server
+
+        app = stack.build_embedded(**settings)
+        async with running_server(app) as url, httpx.AsyncClient(base_url=url) as http:
+            ann, bob, room = await pair_in_room(http)
+            other = await create_room(http, ann, "Other")
+            await join(http, bob, other["code"])
+            async with live_socket(url, bob.access_token) as (socket, _):
+                removed = await http.delete(
+                    f"/api/v1/rooms/{room['id']}/members/{bob.id}", headers=ann.headers
+                )
+                assert removed.status_code == 204
+                await receive_until(socket, "unsubscribed")
+                # Bob's join, delivered late (a slow consumer, a replayed dead letter).
+                late = Envelope(
+                    id=uuid7(),
+                    type="member.added",
+                    version=1,
+                    occurred_at=datetime.now(UTC),
+                    producer="rooms",
+                    actor_id=bob.id,
+                    room_id=room["id"],
+                    data={"room_id": room["id"], "user_id": bob.id, "role": "member"},
+                )
+                realtime = app.state.mounted["realtime"]
+                async with realtime.state.kit.db.sessionmaker.begin() as session:
+                    await realtime.state.runtime.route(session, late)
+                await create_task(http, ann, room["id"], "after removal")
+                await create_task(http, ann, other["id"], "marker")
+                seen = await events_until(socket, "task.created")
+        assert {m["room_id"] for m in seen} == {other["id"]}
