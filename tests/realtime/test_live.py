@@ -1,12 +1,16 @@
 """The live endpoint of the embedded stack over a real socket, in both modes: SQLite without
 Redis (sequences, buffers and fan-out in this process) and PostgreSQL with Redis (in Redis)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import orjson
 import websockets
 
+from tasksync import stack
+from tasksync.common.ids import uuid7
+from tasksync.contracts.events import Envelope
 from tests.helpers.builders import Person, signed_up
 from tests.helpers.live import (
     closed_with,
@@ -17,6 +21,7 @@ from tests.helpers.live import (
     receive_until,
 )
 from tests.helpers.rooms import create_room, join
+from tests.helpers.servers import running_server
 from tests.helpers.tasks import create_task
 from tests.realtime.conftest import Serve
 
@@ -310,13 +315,6 @@ class TestLateEvents:
     async def test_a_member_added_arriving_after_the_removal_does_not_readmit(
         self, settings: dict[str, Any]
     ) -> None:
-        from datetime import UTC, datetime
-
-        from tasksync import stack
-        from tasksync.common.ids import uuid7
-        from tasksync.contracts.events import Envelope
-        from tests.helpers.servers import running_server
-
         app = stack.build_embedded(**settings)
         async with running_server(app) as url, httpx.AsyncClient(base_url=url) as http:
             ann, bob, room = await pair_in_room(http)
