@@ -6,3 +6,4 @@ CREATE DATABASE tasksync_rooms;
 CREATE DATABASE tasksync_tasks;
 CREATE DATABASE tasksync_comments;
 CREATE DATABASE tasksync_activity;
+CREATE DATABASE tasksync_realtime;

@@ -63,5 +63,6 @@ def test_distributed_ports_follow_the_gateway_port() -> None:
         "tasks": [9003, 9103],
         "comments": [9004],
         "activity": [9007],
+        "realtime": [9009],
         "gateway": [9000],
     }

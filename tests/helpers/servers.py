@@ -2,6 +2,7 @@
 configured as `tasksync serve` configures it (protocol, limits, headers)."""
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,12 +16,18 @@ from tasksync.common.settings import HttpServerSettings
 
 @asynccontextmanager
 async def running_server(
-    app: ASGIApp, *, lifespan: str = "on", port: int = 0, **limits: Any
+    app: ASGIApp,
+    *,
+    lifespan: str = "on",
+    port: int = 0,
+    send_buffer: int | None = None,
+    **limits: Any,
 ) -> AsyncIterator[str]:
     """Serves `app` on 127.0.0.1 and yields its base URL; stops it on exit. The limits are
     the app's settings' (or the defaults), with `limits` (e.g. `http_header_timeout=0.5`)
     overriding them. A service trusts the gateway's X-Forwarded-For, as `tasksync serve`
-    runs it."""
+    runs it. `send_buffer` caps the kernel's send buffer of every accepted connection (a
+    slow client then pushes back on the server after a few kilobytes)."""
     state = getattr(app, "state", None)
     settings = getattr(state, "settings", None) or HttpServerSettings()
     is_service = hasattr(state, "service_name")
@@ -36,7 +43,11 @@ async def running_server(
         lifespan=lifespan,
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", port))
+    if send_buffer is not None:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+    task = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started:
         if task.done():
             task.result()

@@ -76,6 +76,10 @@ def server_config(
         proxy_headers=trusted_proxies is not None,
         forwarded_allow_ips=trusted_proxies,
         timeout_graceful_shutdown=10,
+        # WebSockets (/api/v1/live): a ping every 20 s, a peer silent 20 s more is dropped.
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        ws_max_size=1 << 20,
         **options,
     )
 

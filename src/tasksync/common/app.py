@@ -32,7 +32,7 @@ from tasksync.common.events.runtime import EventRuntime
 from tasksync.common.events.tables import EventTables
 from tasksync.common.health import MetricsAccess, metrics_router
 from tasksync.common.health import router as health_router
-from tasksync.common.kit import Kit
+from tasksync.common.kit import RUNTIME, Kit
 from tasksync.common.known_users import KnownUsers
 from tasksync.common.observability import ObservabilityMiddleware, configure_logging
 from tasksync.common.openapi import document_responses
@@ -50,6 +50,7 @@ JWKS_PATH = "/.well-known/jwks.json"
 TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 StartHook = Callable[[Kit], Awaitable[Any]]
+StopHook = Callable[[Any], Awaitable[None]]
 Chore = Callable[[AsyncSession], Awaitable[None]]
 # A service's own chore also gets the service's settings.
 ServiceChore = Callable[[AsyncSession, ServiceSettings], Awaitable[None]]
@@ -81,6 +82,8 @@ class ServiceDefinition:
       tasks;
     - `idempotency_keys`: the table of `Idempotency-Key` answers (pruned by the kit);
     - `start`: builds the service's runtime object (`app.state.runtime`) from the kit;
+      event handlers reach it too, as `runtime_of(session)` (common/kit.py);
+    - `stop`: called with that runtime object at shutdown, once events have stopped;
     - `jwks`: where the service's verifier gets the signing keys (the users service signs
       them itself); `housekeeping`: chores run at start and every `housekeeping_interval`.
     """
@@ -96,6 +99,7 @@ class ServiceDefinition:
     task_rooms: TaskRoomReplica | None = None
     idempotency_keys: Table | None = None
     start: StartHook | None = None
+    stop: StopHook | None = None
     jwks: Callable[[FastAPI], JwksFetcher] | None = None
     housekeeping: Sequence[ServiceChore] = ()
     description: str = ""
@@ -173,6 +177,7 @@ def build_service_app(
             if definition.task_rooms is not None:
                 kit.task_rooms = definition.task_rooms.source(directory.client("tasks"))
             app.state.runtime = await definition.start(kit) if definition.start else None
+            db.put_in_sessions(RUNTIME, app.state.runtime)
             if tables is not None:
                 kit.events = EventRuntime(
                     service=name,
@@ -194,6 +199,8 @@ def build_service_app(
                 await asyncio.gather(chores, return_exceptions=True)
                 if kit.events is not None:
                     await kit.events.stop()
+                if definition.stop is not None:
+                    await definition.stop(app.state.runtime)
         finally:
             if services is None:
                 await directory.close()

@@ -180,6 +180,10 @@ class Database:
             info={"database": self},
         )
 
+    def put_in_sessions(self, key: str, value: Any) -> None:
+        """Every session opened from now on carries `value` in its `info` under `key`."""
+        self.sessionmaker.configure(info={**self.sessionmaker.kw["info"], key: value})
+
     @classmethod
     async def open(
         cls, url: str, *, pool_size: int = 10, outbox: Outbox | None = None

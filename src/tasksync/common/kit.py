@@ -2,13 +2,17 @@
 
 A service's own start hook receives it and returns the service's runtime object (its rate
 limiters, caches, keys...), kept as `app.state.runtime`; routes reach both through typed
-dependencies, never through loose attributes of `app.state`.
+dependencies, never through loose attributes of `app.state`. Event handlers, which receive
+only a session, reach the runtime object with `runtime_of(session)`.
 """
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.db import Database
@@ -40,3 +44,17 @@ class Kit:
     # Signed-out sessions and revoked accounts, which `authenticate` reads.
     revocations: "Revocations | None" = None
     idempotency_keys: "Table | None" = None
+    # Called with (room_id, user_id or None for the whole room) when rooms revokes access,
+    # after the replica forgot it and before the revocation is answered.
+    room_role_listeners: list[Callable[[UUID, UUID | None], Awaitable[None]]] = field(
+        default_factory=list
+    )
+
+
+# The key of the runtime object in every session's `info`.
+RUNTIME = "tasksync.runtime"
+
+
+def runtime_of(session: AsyncSession) -> Any:
+    """The service's runtime object (what its start hook returned), for event handlers."""
+    return session.info[RUNTIME]

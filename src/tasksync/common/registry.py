@@ -87,6 +87,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
         definition="tasksync.activity.app:definition",
         description="The audit trail of everything that happened.",
     ),
+    ServiceSpec(
+        "realtime",
+        8009,
+        paths=("/api/v1/live",),
+        depends_on=("rooms",),
+        keeps=("room_roles",),
+        definition="tasksync.realtime.app:definition",
+        description="WebSocket connections that push every room event live.",
+    ),
 )
 
 ALL: tuple[ServiceSpec, ...] = (GATEWAY, *SERVICES)

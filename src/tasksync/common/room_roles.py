@@ -144,8 +144,12 @@ class RoomRoleReplica:
         replica = self
 
         @router.post(REVOCATIONS_PATH, status_code=status.HTTP_204_NO_CONTENT)
-        async def take_revocation(body: Revocation, _: CurrentUser, session: DbSession) -> None:
+        async def take_revocation(
+            body: Revocation, _: CurrentUser, session: DbSession, request: Request
+        ) -> None:
             await replica.revoke(session, room_id=body.room_id, user_id=body.user_id)
+            for listener in request.app.state.kit.room_role_listeners:
+                await listener(body.room_id, body.user_id)
 
         return router
 

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tasksync.common import registry
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.errors import DomainError, NotFound, Unauthorized, problem_response
-from tasksync.gateway import proxy
+from tasksync.gateway import proxy, websocket_proxy
 from tasksync.gateway.overview import OverviewCache
 
 
@@ -53,6 +53,9 @@ class ServiceDispatch:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"].startswith("/api/v1/"):
+            await websocket_proxy.dispatch(_with_client_address(scope), receive, send)
+            return
         if scope["type"] != "http" or not scope["path"].startswith(("/api/v1/", "/.well-known/")):
             await self.app(scope, receive, send)
             return
