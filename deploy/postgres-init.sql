@@ -4,3 +4,4 @@
 CREATE DATABASE tasksync_users;
 CREATE DATABASE tasksync_rooms;
 CREATE DATABASE tasksync_tasks;
+CREATE DATABASE tasksync_comments;

@@ -61,5 +61,6 @@ def test_distributed_ports_follow_the_gateway_port() -> None:
         "users": [9001],
         "rooms": [9002],
         "tasks": [9003, 9103],
+        "comments": [9004],
         "gateway": [9000],
     }

@@ -40,6 +40,7 @@ from tasksync.common.redis_client import open_redis
 from tasksync.common.revocations import Revocations
 from tasksync.common.room_roles import RoleSource, RoomRoleReplica
 from tasksync.common.settings import ServiceSettings
+from tasksync.common.task_rooms import TaskRoomReplica
 
 log = structlog.get_logger("tasksync.app")
 JWKS_PATH = "/.well-known/jwks.json"
@@ -73,6 +74,8 @@ class ServiceDefinition:
     - `room_roles`: the replica of room roles it authorizes with, or a factory of its own
       `RoleSource` (the rooms service reads its memberships directly);
     - `known_users`: the replica of accounts, when it needs to know who exists;
+    - `task_rooms`: the replica of which room each task is in, when it keeps things under
+      tasks;
     - `idempotency_keys`: the table of `Idempotency-Key` answers (pruned by the kit);
     - `start`: builds the service's runtime object (`app.state.runtime`) from the kit;
     - `jwks`: where the service's verifier gets the signing keys (the users service signs
@@ -87,6 +90,7 @@ class ServiceDefinition:
     handlers: EventHandlers | None = None
     room_roles: RoomRoleReplica | Callable[[Kit], RoleSource] | None = None
     known_users: KnownUsers | None = None
+    task_rooms: TaskRoomReplica | None = None
     idempotency_keys: Table | None = None
     start: StartHook | None = None
     jwks: Callable[[FastAPI], JwksFetcher] | None = None
@@ -98,8 +102,8 @@ class ServiceDefinition:
     def __post_init__(self) -> None:
         object.__setattr__(self, "package", self.package or f"tasksync.{self.name}")
         combined = EventHandlers(self.name)
-        for replica in (self.room_roles, self.known_users):
-            if isinstance(replica, RoomRoleReplica | KnownUsers):
+        for replica in (self.room_roles, self.known_users, self.task_rooms):
+            if isinstance(replica, RoomRoleReplica | KnownUsers | TaskRoomReplica):
                 combined.include(replica.handlers)
         if self.handlers is not None:
             combined.include(self.handlers)
@@ -163,6 +167,8 @@ def build_service_app(
             )
             kit.revocations = app.state.revocations = Revocations(redis, settings.redis_prefix)
             kit.room_roles = _role_source(definition, kit)
+            if definition.task_rooms is not None:
+                kit.task_rooms = definition.task_rooms.source(directory.client("tasks"))
             app.state.runtime = await definition.start(kit) if definition.start else None
             if tables is not None:
                 kit.events = EventRuntime(
@@ -226,13 +232,19 @@ def _role_source(definition: ServiceDefinition, kit: Kit) -> RoleSource | None:
 
 def _chores(definition: ServiceDefinition, settings: ServiceSettings) -> list[Chore]:
     chores = list(definition.housekeeping)
+    retention = timedelta(days=settings.event_retention_days)
     if isinstance(replica := definition.room_roles, RoomRoleReplica):
-        retention = timedelta(days=settings.event_retention_days)
 
         async def forget_old_tombstones(session: AsyncSession) -> None:
             await replica.forget_tombstones(session, retention)
 
         chores.append(forget_old_tombstones)
+    if (task_rooms := definition.task_rooms) is not None:
+
+        async def forget_deleted_tasks(session: AsyncSession) -> None:
+            await task_rooms.forget_tombstones(session, retention)
+
+        chores.append(forget_deleted_tasks)
     if (table := definition.idempotency_keys) is not None:
 
         async def forget_expired_idempotency_keys(session: AsyncSession) -> None:

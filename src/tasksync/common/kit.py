@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tasksync.common.known_users import KnownUsers
     from tasksync.common.revocations import Revocations
     from tasksync.common.room_roles import RoleSource
+    from tasksync.common.task_rooms import ReplicatedTaskRooms
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Kit:
     # Where the room roles of callers come from (the replica, or rooms' own table).
     room_roles: "RoleSource | None" = None
     known_users: "KnownUsers | None" = None
+    # Which room a task is in, for services that keep things under tasks.
+    task_rooms: "ReplicatedTaskRooms | None" = None
     # Signed-out sessions and revoked accounts, which `authenticate` reads.
     revocations: "Revocations | None" = None
     idempotency_keys: "Table | None" = None

@@ -105,10 +105,24 @@ def create_known_users_table_v1() -> None:
     op.create_index(op.f("ix_known_users_username_key"), "known_users", ["username_key"])
 
 
+def create_task_rooms_table_v1() -> None:
+    """The replica of which room each task is in, with its tombstones (common/task_rooms.py)."""
+    op.create_table(
+        "task_rooms",
+        sa.Column("task_id", sa.Uuid(), nullable=False),
+        sa.Column("room_id", sa.Uuid(), nullable=False),
+        sa.Column("deleted_at", UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("task_id", name=op.f("pk_task_rooms")),
+    )
+    op.create_index(op.f("ix_task_rooms_room_id"), "task_rooms", ["room_id"])
+    op.create_index(op.f("ix_task_rooms_deleted_at"), "task_rooms", ["deleted_at"])
+
+
 # Kit table -> the function that creates it, for the first revision of a new service.
 FIRST_STEPS = {
     "outbox": "create_event_tables_v1",
     "idempotency_keys": "create_idempotency_table_v1",
     "room_roles": "create_room_roles_table_v1",
     "known_users": "create_known_users_table_v1",
+    "task_rooms": "create_task_rooms_table_v1",
 }

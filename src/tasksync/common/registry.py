@@ -64,6 +64,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
         definition="tasksync.tasks.app:definition",
         description="Tasks: status, priority, deadline, assignee, labels, order.",
     ),
+    ServiceSpec(
+        "comments",
+        8004,
+        paths=("/api/v1/tasks/{task_id}/comments", "/api/v1/comments"),
+        depends_on=("users", "rooms", "tasks"),
+        keeps=("room_roles", "known_users"),
+        definition="tasksync.comments.app:definition",
+        description="Discussions on tasks: comments, replies, mentions, edits, reactions.",
+    ),
 )
 
 ALL: tuple[ServiceSpec, ...] = (GATEWAY, *SERVICES)

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Default ports of the services in distributed mode: the gateway listens on 8000.
-SERVICE_PORTS = {"gateway": 8000, "users": 8001, "rooms": 8002, "tasks": 8003}
+SERVICE_PORTS = {"gateway": 8000, "users": 8001, "rooms": 8002, "tasks": 8003, "comments": 8004}
 
 
 class CoreSettings(BaseSettings):

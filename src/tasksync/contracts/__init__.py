@@ -5,7 +5,12 @@ shared value types. No logic and no I/O: a service imports these, never another 
 registered by the side effect of an import.
 """
 
-from tasksync.contracts import rooms, tasks, users
+from tasksync.contracts import comments, rooms, tasks, users
 from tasksync.contracts.events import EventData
 
-EVENT_TYPES: tuple[type[EventData], ...] = (*users.EVENTS, *rooms.EVENTS, *tasks.EVENTS)
+EVENT_TYPES: tuple[type[EventData], ...] = (
+    *users.EVENTS,
+    *rooms.EVENTS,
+    *tasks.EVENTS,
+    *comments.EVENTS,
+)

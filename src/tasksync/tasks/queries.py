@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -272,6 +273,21 @@ async def rooms_changed(session: AsyncSession, room_ids: set[UUID]) -> None:
         .where(RoomCounter.room_id.in_(sorted(room_ids)))
         .values(version=RoomCounter.version + 1)
     )
+
+
+async def count_comments(session: AsyncSession, *, task_id: UUID, change: int) -> UUID | None:
+    """Adds `change` to a task's comment count (never below zero); the task's room, or None
+    when the task is gone. The task's version (its ETag) does not change: nobody edited it."""
+    counted = Task.comment_count + change
+    return (
+        await session.execute(
+            update(Task)
+            .where(Task.id == task_id)
+            .values(comment_count=case((counted < 0, 0), else_=counted))
+            .returning(Task.room_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
 
 
 async def unassign(

@@ -100,4 +100,5 @@ class TaskRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    comment_count: int
     version: int
