@@ -191,6 +191,8 @@ def build_service_app(
                 await asyncio.gather(chores, return_exceptions=True)
                 if kit.events is not None:
                     await kit.events.stop()
+                for stop in reversed(kit.on_stop):
+                    await stop()
         finally:
             if services is None:
                 await directory.close()

@@ -5,7 +5,8 @@ limiters, caches, keys...), kept as `app.state.runtime`; routes reach both throu
 dependencies, never through loose attributes of `app.state`.
 """
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
@@ -40,3 +41,7 @@ class Kit:
     # Signed-out sessions and revoked accounts, which `authenticate` reads.
     revocations: "Revocations | None" = None
     idempotency_keys: "Table | None" = None
+    # What else `/ready` checks (name -> a call that raises when it is not reachable).
+    checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    # Run when the app stops, newest first (what the start hook opened).
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -10,7 +10,14 @@ from typing import Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Default ports of the services in distributed mode: the gateway listens on 8000.
-SERVICE_PORTS = {"gateway": 8000, "users": 8001, "rooms": 8002, "tasks": 8003, "comments": 8004}
+SERVICE_PORTS = {
+    "gateway": 8000,
+    "users": 8001,
+    "rooms": 8002,
+    "tasks": 8003,
+    "comments": 8004,
+    "files": 8005,
+}
 
 
 class CoreSettings(BaseSettings):
@@ -62,6 +69,12 @@ class EventSettings(RedisSettings):
     event_retry_backoff: float = 0.5
     event_retention_days: int = 7
     event_flush_timeout: float = 5.0
+
+
+class UploadSettings(CoreSettings):
+    """The largest attachment, enforced while streaming by the gateway and by files."""
+
+    files_max_bytes: int = 25 * 1024 * 1024
 
 
 class ServiceLinkSettings(CoreSettings):

@@ -1,7 +1,7 @@
-from tasksync.common.settings import RedisSettings, ServiceLinkSettings
+from tasksync.common.settings import RedisSettings, ServiceLinkSettings, UploadSettings
 
 
-class GatewaySettings(ServiceLinkSettings, RedisSettings):
+class GatewaySettings(ServiceLinkSettings, RedisSettings, UploadSettings):
     cors_origins: list[str] = []
     # How long the gateway waits for a service before answering 504.
     proxy_timeout: float = 30.0
