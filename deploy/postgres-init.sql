@@ -5,3 +5,4 @@ CREATE DATABASE tasksync_users;
 CREATE DATABASE tasksync_rooms;
 CREATE DATABASE tasksync_tasks;
 CREATE DATABASE tasksync_comments;
+CREATE DATABASE tasksync_files;

@@ -62,5 +62,6 @@ def test_distributed_ports_follow_the_gateway_port() -> None:
         "rooms": [9002],
         "tasks": [9003, 9103],
         "comments": [9004],
+        "files": [9005],
         "gateway": [9000],
     }

@@ -41,3 +41,17 @@ async def uploaded(
     response = await upload(client, person, task_id, content, name, **options)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def raw_multipart(filename: bytes, content: bytes) -> tuple[bytes, str]:
+    """A multipart body with the file name's bytes exactly as given (httpx, like browsers,
+    percent-encodes quotes and line breaks): the body and its content type."""
+    boundary = "tasksync-test-boundary"
+    body = (
+        f"--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
+        + b"Content-Type: text/plain\r\n\r\n"
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"

@@ -115,11 +115,12 @@ async def link_file(file_id: UUID, found: FileDep, runtime: Runtime) -> LinkRead
 async def thumbnail(
     file_id: UUID,
     found: FileDep,
+    session: DbSession,
     runtime: Runtime,
     if_none_match: str | None = Header(None),
 ) -> Response:
     """A small PNG preview of an image (at most 256 px a side), made once."""
-    key = await service.thumbnail_key(runtime, file=found.file)
+    key = await service.thumbnail_key(session, runtime, file=found.file)
     blob = Blob(key, None, "image/png", f"{found.file.name}.png", f"{found.file.sha256}-thumb")
     return await serve(
         runtime.storage, blob, if_none_match=if_none_match, range_header=None, if_range=None

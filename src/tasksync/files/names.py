@@ -24,8 +24,13 @@ def clean_name(raw: str | None) -> str:
     while ".." in kept:
         kept = kept.replace("..", ".")
     kept = kept.strip(" .")
-    encoded = kept.encode("utf-8")[:MAX_NAME_BYTES]
-    kept = encoded.decode("utf-8", errors="ignore").strip(" .")
+    stem, dot, extension = kept.rpartition(".")
+    if not dot or len(extension) > 16:
+        stem, extension = kept, ""
+    suffix = f".{extension}" if extension else ""
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    stem = stem.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    kept = f"{stem}{suffix}".strip(" .")
     return kept or FALLBACK
 
 

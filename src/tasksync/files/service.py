@@ -250,7 +250,7 @@ async def list_files(session: AsyncSession, *, task_id: UUID, page: PageParams) 
     return await queries.task_files(session, task_id=task_id, page=page)
 
 
-async def thumbnail_key(runtime: FilesRuntime, *, file: File) -> str:
+async def thumbnail_key(session: AsyncSession, runtime: FilesRuntime, *, file: File) -> str:
     """The key of a file's preview, made (once) on first demand."""
     if file.thumbnail_key is not None:
         return file.thumbnail_key
@@ -279,10 +279,9 @@ async def thumbnail_key(runtime: FilesRuntime, *, file: File) -> str:
         )
     finally:
         spooled.unlink(missing_ok=True)
-    async with runtime.db.sessionmaker.begin() as session:
-        recorded = await queries.set_thumbnail(session, file_id=file.id, key=key)
-        if not recorded and await queries.file(session, file.id) is None:  # deleted meanwhile
-            await queries.doom(session, [key])
+    recorded = await queries.set_thumbnail(session, file_id=file.id, key=key)
+    if not recorded and await queries.file(session, file.id) is None:  # deleted meanwhile
+        await queries.doom(session, [key])
     file.thumbnail_key = key
     return key
 
