@@ -252,7 +252,8 @@ class TestImages:
         keys = await blobs(runtime)
         again = await client.get(path, headers=room.viewer.headers)
         assert again.content == first.content
-        assert await blobs(runtime) == keys and len(keys) == 2
+        assert len(keys) == 2
+        assert await blobs(runtime) == keys
 
     async def test_an_image_over_the_pixel_limit_is_kept_but_never_decoded(
         self, client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any]
