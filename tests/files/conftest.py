@@ -25,8 +25,8 @@ from tests.helpers.waiting import eventually
 
 @pytest.fixture(scope="session")
 def s3_url() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
+    with moto_server() as server:
+        yield server.url
 
 
 @pytest.fixture(params=["local", "s3"])

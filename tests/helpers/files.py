@@ -49,7 +49,9 @@ def raw_multipart(filename: bytes, content: bytes) -> tuple[bytes, str]:
     boundary = "tasksync-test-boundary"
     body = (
         f"--{boundary}\r\n".encode()
-        + b'Content-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
+        + b'Content-Disposition: form-data; name="file"; filename="'
+        + filename
+        + b'"\r\n'
         + b"Content-Type: text/plain\r\n\r\n"
         + content
         + f"\r\n--{boundary}--\r\n".encode()
