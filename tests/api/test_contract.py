@@ -314,6 +314,7 @@ ETAG_OPERATIONS = {
     ("post", "/api/v1/rooms/{room_id}/tasks"),
     ("get", "/api/v1/tasks/{task_id}"),
     ("patch", "/api/v1/tasks/{task_id}"),
+    ("get", "/api/v1/files/{file_id}/content"),
 }
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

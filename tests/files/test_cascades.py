@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tasksync.common.db import Database
 from tasksync.files.runtime import FilesRuntime
@@ -123,7 +124,7 @@ class TestStoreDown:
     ) -> AsyncIterator[None]:
         storage = runtime.storage
         if isinstance(storage, LocalStorage):
-            folder = storage.blobs / key.split("/")[0]
+            folder = storage.blobs / key.split("/")[0] if key else storage.blobs
             away = folder.with_name(f"{folder.name}.away")
             folder.rename(away)
             folder.write_bytes(b"")
@@ -162,6 +163,18 @@ class TestStoreDown:
         assert await runtime.purge() == 1
         assert await blobs(runtime) == []
         assert await doomed_blobs(files_db) == 0
+
+    async def test_the_service_is_not_ready_while_its_store_is_down(
+        self, request: pytest.FixtureRequest, files_app: FastAPI, runtime: FilesRuntime
+    ) -> None:
+        transport = httpx.ASGITransport(app=files_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://files") as direct:
+            assert (await direct.get("/ready")).status_code == 200
+            async with self._outage(request, runtime, ""):
+                down = await direct.get("/ready")
+                assert_problem(down, 503)
+                assert "storage" in down.json()["detail"]
+            assert (await direct.get("/ready")).status_code == 200
 
 
 async def _due_now(files_db: Database) -> None:

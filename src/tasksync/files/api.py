@@ -6,13 +6,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
 from tasksync.common.idempotency import IdempotentWrite
+from tasksync.common.openapi import problem_response
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.room_roles import RoomRoles
 from tasksync.common.task_rooms import TaskRooms
 from tasksync.files import service
 from tasksync.files.dependencies import FileDep, ReadableFile, Runtime, TaskReader
 from tasksync.files.models import File
-from tasksync.files.schemas import UPLOAD_BODY, FileRead, LinkRead
+from tasksync.files.schemas import (
+    CONTENT_ANSWERS,
+    THUMBNAIL_ANSWERS,
+    UPLOAD_BODY,
+    FileRead,
+    LinkRead,
+)
 from tasksync.files.serving import Blob, serve
 
 router = APIRouter(prefix="/api/v1", tags=["files"])
@@ -23,7 +30,11 @@ def _read(file: File) -> FileRead:
 
 
 @router.post(
-    "/tasks/{task_id}/files", status_code=status.HTTP_201_CREATED, openapi_extra=UPLOAD_BODY
+    "/tasks/{task_id}/files",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=UPLOAD_BODY,
+    # It reads its body itself (streaming): the kit cannot see that it takes one.
+    responses={code: problem_response(code) for code in (400, 413, 415)},
 )
 async def upload_file(
     task_id: UUID,
@@ -85,7 +96,7 @@ async def delete_file(file_id: UUID, found: FileDep, session: DbSession) -> None
     await service.delete_file(session, file=found.file, access=found.access)
 
 
-@router.get("/files/{file_id}/content", response_class=Response)
+@router.get("/files/{file_id}/content", response_class=Response, responses=CONTENT_ANSWERS)
 async def download_file(
     file_id: UUID,
     file: ReadableFile,
@@ -111,7 +122,7 @@ async def link_file(file_id: UUID, found: FileDep, runtime: Runtime) -> LinkRead
     return LinkRead(url=made.url, expires_at=made.expires_at)  # type: ignore[arg-type]
 
 
-@router.get("/files/{file_id}/thumbnail", response_class=Response)
+@router.get("/files/{file_id}/thumbnail", response_class=Response, responses=THUMBNAIL_ANSWERS)
 async def thumbnail(
     file_id: UUID,
     found: FileDep,

@@ -5,9 +5,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query, Request
-from fastapi.security.utils import get_authorization_scheme_param
 
-from tasksync.common.auth import CurrentUser, authenticate
+from tasksync.common.auth import CurrentUser, authenticate, bearer_scheme
 from tasksync.common.db import DbSession
 from tasksync.common.room_roles import RoomAccess, RoomRoles
 from tasksync.common.task_rooms import TaskRooms, task_access
@@ -49,6 +48,7 @@ async def _file(
 async def _readable_file(
     request: Request,
     file_id: UUID,
+    token: Annotated[str | None, Depends(bearer_scheme)],
     session: DbSession,
     roles: RoomRoles,
     runtime: Runtime,
@@ -67,8 +67,7 @@ async def _readable_file(
             user_id=user or UUID(int=0),
             signature=signature or "",
         )
-    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
-    caller = await authenticate(request, token if scheme.lower() == "bearer" else None)
+    caller = await authenticate(request, token)
     found, _ = await service.file_access(session, roles, file_id=file_id, caller=caller)
     return found
 

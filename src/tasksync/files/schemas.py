@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -26,6 +27,25 @@ class LinkRead(BaseModel):
     url: str
     expires_at: datetime
 
+
+def _binary(description: str, media_type: str = "*/*") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
+# What a download answers besides problems (the kit documents those).
+CONTENT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: _binary("The file, as the type detected when it was uploaded."),
+    206: _binary("The part asked for with `Range`, with `Content-Range`."),
+    304: {"description": "Not modified: `If-None-Match` holds the file's `ETag`."},
+    416: {"description": "The `Range` lies outside the file (`Content-Range: bytes */size`)."},
+}
+THUMBNAIL_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: _binary("A PNG preview.", "image/png"),
+    304: CONTENT_ANSWERS[304],
+}
 
 # The request body of an upload, for the OpenAPI document (the route reads it as a stream).
 UPLOAD_BODY = {

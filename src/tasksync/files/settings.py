@@ -1,5 +1,7 @@
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import field_validator
 
 from tasksync.common.settings import ServiceSettings, UploadSettings
 
@@ -30,6 +32,18 @@ class FilesSettings(ServiceSettings, UploadSettings):
     files_purge_interval: float = 5.0
     # Blobs with no row older than this are crash leftovers, removed by the sweep.
     files_orphan_hours: float = 24.0
+
+    @field_validator(
+        "files_s3_bucket",
+        "files_s3_endpoint",
+        "files_s3_access_key",
+        "files_s3_secret_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """`TASKSYNC_FILES_S3_BUCKET=` (as compose passes an unset variable) means none."""
+        return None if value == "" else value
 
     def files_folder(self) -> Path:
         return (self.files_dir or self.data_dir / "files").resolve()

@@ -34,4 +34,12 @@ env:
         key: {{ .Values.postgres.existingSecretKey }}
   - name: TASKSYNC_POSTGRES_URL
     value: "postgresql://{{ .Values.postgres.user }}:$(POSTGRES_PASSWORD)@{{ .Values.postgres.host }}:{{ .Values.postgres.port }}/{{ .Values.postgres.database }}"
+{{- with .Values.s3.existingSecret }}
+  - name: TASKSYNC_FILES_S3_ACCESS_KEY
+    valueFrom:
+      secretKeyRef: {name: {{ . }}, key: access-key}
+  - name: TASKSYNC_FILES_S3_SECRET_KEY
+    valueFrom:
+      secretKeyRef: {name: {{ . }}, key: secret-key}
+{{- end }}
 {{- end -}}

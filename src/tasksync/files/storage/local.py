@@ -26,7 +26,7 @@ class LocalStorage:
         return None
 
     async def ping(self) -> None:
-        if not os.access(self.blobs, os.W_OK):
+        if not self.blobs.is_dir() or not os.access(self.blobs, os.W_OK):
             raise OSError(f"{self.blobs} is not writable")
 
     def _path(self, key: str) -> Path:
