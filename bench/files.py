@@ -79,7 +79,7 @@ async def _download(http: httpx.AsyncClient, file_id: str, auth: dict[str, str])
     return received
 
 
-async def measure(base: str, pid: int) -> dict[str, float]:
+async def measure(base: str, pid: int, gateway_pid: int) -> dict[str, float]:
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
         ann, bob = await _signed_up(http, "ann"), await _signed_up(http, "bob")
         room = (await http.post("/api/v1/rooms", json={"name": "Bench"}, headers=ann)).json()
@@ -113,7 +113,15 @@ async def measure(base: str, pid: int) -> dict[str, float]:
             "files_rss_idle_mb": round(idle_mb, 1),
             "files_peak_rss_before_mb": round(before_peak, 1),
             "files_peak_rss_during_concurrent_mb": round(_peak_mb(pid), 1),
+            "gateway_peak_rss_mb": round(_peak_mb(gateway_pid), 1),
         }
+
+
+def _pid(output: str, service: str) -> int:
+    found = re.search(rf"{service} .* ready \(pid (\d+)\)", output)
+    if found is None:
+        raise RuntimeError(f"no pid for {service} in:\n{output}")
+    return int(found.group(1))
 
 
 def main() -> None:
@@ -138,8 +146,8 @@ def main() -> None:
                 if time.monotonic() > deadline or stack.poll() is not None:
                     raise RuntimeError(log.read_text())
                 time.sleep(0.2)
-            pid = int(re.search(r"files .* ready \(pid (\d+)\)", log.read_text()).group(1))  # type: ignore[union-attr]
-            figures = asyncio.run(measure(f"http://127.0.0.1:{PORT}", pid))
+            pid, gateway_pid = (_pid(log.read_text(), name) for name in ("files", "gateway"))
+            figures = asyncio.run(measure(f"http://127.0.0.1:{PORT}", pid, gateway_pid))
         finally:
             stack.send_signal(signal.SIGTERM)
             stack.wait(timeout=60)
