@@ -58,11 +58,12 @@ from tasksync import stack
 from tasksync.gateway.openapi import OPENAPI_URL
 from tasksync.users import commands
 from tests.helpers.builders import Person, assert_problem, signed_up
+from tests.helpers.comments import comment_on
 from tests.helpers.rooms import create_room, join
 from tests.helpers.tasks import create_task
 
 BASE_URL = "http://testserver"
-# Examples per operation and generation mode: 33 operations x 25 examples keep one
+# Examples per operation and generation mode: 41 operations x 25 examples keep one
 # backend's run around 20 s on two cores.
 SCALE = int(os.environ.get("TASKSYNC_API_EXAMPLES", "1"))
 # One fixed seed: the same examples on every run, whatever the edits to this file.
@@ -178,16 +179,22 @@ class LoopAdapter(requests.adapters.BaseAdapter):
 @dataclass
 class World:
     """What one operation is fuzzed against: `owner` (the caller) owns `room`, with `task`
-    in it, and `member` belongs to it."""
+    in it and the owner's `comment` on it, and `member` belongs to it."""
 
     owner: Person
     member: Person
     room: dict[str, Any]
     task: dict[str, Any]
+    comment: dict[str, Any]
 
     @property
     def ids(self) -> dict[str, str]:
-        return {"room_id": self.room["id"], "task_id": self.task["id"], "user_id": self.member.id}
+        return {
+            "room_id": self.room["id"],
+            "task_id": self.task["id"],
+            "user_id": self.member.id,
+            "comment_id": self.comment["id"],
+        }
 
 
 async def build_world(client: httpx.AsyncClient, settings: dict[str, Any], *, admin: bool) -> World:
@@ -199,7 +206,8 @@ async def build_world(client: httpx.AsyncClient, settings: dict[str, Any], *, ad
     room = await create_room(client, owner, f"Room {tag}")
     await join(client, member, room["code"])
     task = await create_task(client, owner, room["id"], f"Task {tag}")
-    return World(owner, member, room, task)
+    comment = await comment_on(client, owner, task["id"], f"Comment {tag}")
+    return World(owner, member, room, task, comment)
 
 
 @dataclass
@@ -314,6 +322,9 @@ ETAG_OPERATIONS = {
     ("post", "/api/v1/rooms/{room_id}/tasks"),
     ("get", "/api/v1/tasks/{task_id}"),
     ("patch", "/api/v1/tasks/{task_id}"),
+    ("post", "/api/v1/tasks/{task_id}/comments"),
+    ("get", "/api/v1/comments/{comment_id}"),
+    ("patch", "/api/v1/comments/{comment_id}"),
     ("get", "/api/v1/files/{file_id}/content"),
 }
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

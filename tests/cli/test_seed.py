@@ -17,10 +17,13 @@ async def test_seeded_people_rooms_and_tasks_work_through_the_api(settings: dict
         users=8,
         rooms=2,
         tasks=30,
+        comments=40,
         progress=lambda table, n: seen.__setitem__(table, seen.get(table, 0) + n),
     )
     assert seen["tasks"] == 30
-    assert seen["users"] == seen["known_users"] == 8
+    assert seen["users"] == 8
+    assert seen["known_users"] == 16  # rooms' and comments' replicas
+    assert seen["comments"] == done.comments == 40
 
     gateway = stack.build_embedded(**settings)
     async with gateway.router.lifespan_context(gateway):
@@ -45,6 +48,18 @@ async def test_seeded_people_rooms_and_tasks_work_through_the_api(settings: dict
                 )
             ).json()
             assert sorted(t["number"] for t in listed["items"]) == list(range(1, 16))
+            discussed = max(listed["items"], key=lambda t: t["comment_count"])
+            talk = (
+                await http.get(f"/api/v1/tasks/{discussed['id']}/comments", headers=owner)
+            ).json()["items"]
+            assert len(talk) == discussed["comment_count"] > 0
+            assert all(c["body_html"].startswith("<p>") for c in talk)
+            reply = await http.post(
+                f"/api/v1/tasks/{discussed['id']}/comments",
+                json={"body": "After the seed", "parent_id": talk[0]["id"]},
+                headers=owner,
+            )
+            assert reply.status_code == 201, reply.text
             created = await http.post(
                 f"/api/v1/rooms/{room['id']}/tasks", json={"title": "After the seed"}, headers=owner
             )
@@ -61,5 +76,5 @@ def test_the_command_reports_what_it_made_and_how_to_sign_in(tmp_path: Any) -> N
         app, ["seed", "--users", "3", "--rooms", "1", "--tasks", "10", "--data-dir", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    assert "Seeded 3 accounts, 1 rooms and 10 tasks" in result.output
+    assert "Seeded 3 accounts, 1 rooms and 10 tasks (with 200 comments)" in result.output
     assert seeding.PASSWORD in result.output

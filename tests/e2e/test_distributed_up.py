@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tasksync import stack
 from tasksync.common.db import drop_database
 from tests.conftest import POSTGRES_URL, REDIS_URL
 
@@ -27,10 +28,10 @@ pytestmark = [
 
 
 def _free_base_port() -> int:
-    """A gateway port whose service ports (+1..+3) and replica ports (+101..+103) are free."""
+    """A gateway port whose service ports (+1..+4) and replica ports (+101..+103) are free."""
     for _ in range(50):
         base = 20000 + (uuid.uuid4().int % 20000)
-        ports = [base, *(base + n for n in (1, 2, 3, 101, 102, 103))]
+        ports = [base, *(base + n for n in (1, 2, 3, 4, 101, 102, 103))]
         try:
             for port in ports:
                 with socket.socket() as sock:
@@ -121,7 +122,7 @@ def distributed(tmp_path: Path, backend_settings: dict) -> Iterator[Distributed]
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        for service in ("users", "rooms", "tasks"):
+        for service in stack.SERVICES:
             server = POSTGRES_URL.rsplit("/", 1)[0].replace(
                 "postgresql://", "postgresql+asyncpg://"
             )
@@ -174,6 +175,23 @@ def test_the_core_flow_survives_killed_services(distributed: Distributed) -> Non
         task_id = created.json()["id"]
         moved = http.patch(f"/api/v1/tasks/{task_id}", json={"status": "in_progress"}, headers=bob)
         assert moved.status_code == 200, moved.text
+
+        # Ann asks bob under the task and he answers: the comments service learns the task's
+        # room from tasks' events (or asks), and tasks counts the comments from its events.
+        asked = http.post(
+            f"/api/v1/tasks/{task_id}/comments", json={"body": "Ready, @bob?"}, headers=ann
+        )
+        assert asked.status_code == 201, asked.text
+        assert f"/users/{bob_id}" in asked.json()["body_html"]
+        answered = http.post(
+            f"/api/v1/tasks/{task_id}/comments",
+            json={"body": "Yes", "parent_id": asked.json()["id"]},
+            headers=bob,
+        )
+        assert answered.status_code == 201, answered.text
+        assert _eventually(
+            lambda: http.get(f"/api/v1/tasks/{task_id}", headers=ann).json()["comment_count"] == 2
+        ), "tasks did not count the comments: a comment event was lost"
 
         # One of the two tasks replicas dies: requests keep succeeding through the other.
         first, _second = distributed.pids("tasks")

@@ -42,7 +42,7 @@ class TestHealth:
     async def test_health_reports_every_service(self, client: httpx.AsyncClient) -> None:
         body = (await client.get("/health")).json()
         assert body["status"] == "ok"
-        assert set(body["services"]) == {"users", "rooms", "tasks"}
+        assert set(body["services"]) == {"users", "rooms", "tasks", "comments"}
         assert all(s["status"] == "ok" for s in body["services"].values())
 
     async def test_ready_and_metrics_answer(self, client: httpx.AsyncClient) -> None:
@@ -60,9 +60,13 @@ class TestDocs:
         self, client: httpx.AsyncClient
     ) -> None:
         spec = (await client.get("/api/openapi.json")).json()
-        assert {"/api/v1/auth/login", "/api/v1/users/me", "/api/v1/admin/users"} <= set(
-            spec["paths"]
-        )
+        assert {
+            "/api/v1/auth/login",
+            "/api/v1/users/me",
+            "/api/v1/admin/users",
+            "/api/v1/tasks/{task_id}/comments",
+            "/api/v1/comments/{comment_id}/reactions/{emoji}",
+        } <= set(spec["paths"])
         schemes = spec["components"]["securitySchemes"]
         assert (
             schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"

@@ -165,6 +165,9 @@ def seed_data(
         int, typer.Option(min=1, help="Rooms (8 members each, from the accounts).")
     ] = 5,
     tasks: Annotated[int, typer.Option(min=0, help="Tasks, spread evenly over the rooms.")] = 500,
+    comments: Annotated[
+        int, typer.Option(min=0, help="Comments, on tasks picked at random.")
+    ] = 200,
     data_dir: DataDir = None,
 ) -> None:
     """Fill the databases with realistic data, fast (for trying TaskSync and benchmarks)."""
@@ -175,7 +178,7 @@ def seed_data(
     from tasksync.cli import seed as seeding
 
     overrides = _overrides(data_dir)
-    total = users * 2 + rooms + min(users, 8) * rooms * 2 + tasks + rooms
+    total = users * 3 + rooms + min(users, 8) * rooms * 3 + tasks * 2 + rooms + comments
     started = time.perf_counter()
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task("Seeding", total=total)
@@ -184,11 +187,19 @@ def seed_data(
             progress.update(bar, advance=rows, description=f"Seeding {table}")
 
         done = asyncio.run(
-            seeding.seed(overrides, users=users, rooms=rooms, tasks=tasks, progress=advance)
+            seeding.seed(
+                overrides,
+                users=users,
+                rooms=rooms,
+                tasks=tasks,
+                comments=comments,
+                progress=advance,
+            )
         )
     console.print(
         f"[green]Seeded[/] {len(done.usernames)} accounts, {len(done.room_ids)} rooms and "
-        f"{done.tasks} tasks in {time.perf_counter() - started:.1f}s."
+        f"{done.tasks} tasks (with {done.comments} comments) "
+        f"in {time.perf_counter() - started:.1f}s."
     )
     console.print(f"Sign in as {done.usernames[0]} (password {seeding.PASSWORD!r}).")
 

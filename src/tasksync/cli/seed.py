@@ -1,9 +1,10 @@
 """`tasksync seed`: realistic data, fast, for trying TaskSync out and for the benchmarks.
 
 It writes each service's own tables directly in bulk (COPY on PostgreSQL), together with the
-replicas the events would have built (rooms' known users, tasks' memberships and counters),
-and publishes no events: seeding 100,000 tasks through the outbox would take minutes.
-Every seeded account has the password printed at the end.
+replicas the events would have built (rooms' known users, tasks' memberships and counters,
+comments' memberships, accounts and task rooms), and publishes no events: seeding 100,000
+tasks through the outbox would take minutes. Every seeded account has the password printed
+at the end.
 """
 
 import random
@@ -63,6 +64,7 @@ class Seeded:
     usernames: list[str]
     room_ids: list[UUID]
     tasks: int
+    comments: int = 0
 
 
 async def _write(
@@ -101,8 +103,11 @@ async def seed(
     rooms: int,
     tasks: int,
     progress: Progress,
+    comments: int = 0,
     seed: int = 7,
 ) -> Seeded:
+    from tasksync.comments import models as comments_models
+    from tasksync.comments.markdown import render
     from tasksync.rooms import models as rooms_models
     from tasksync.rooms.service import CODE_ALPHABET
     from tasksync.tasks import models as tasks_models
@@ -115,7 +120,7 @@ async def seed(
     async with AsyncExitStack() as opened:
         dbs: dict[str, Database] = {
             name: await opened.enter_async_context(stack.migrated_database(name, **overrides))
-            for name in ("users", "rooms", "tasks")
+            for name in ("users", "rooms", "tasks", "comments")
         }
         password_hash = await PasswordHasher(stack.settings_for("users", **overrides)).hash(
             PASSWORD
@@ -143,15 +148,20 @@ async def seed(
             ],
             progress,
         )
-        await _write(
-            dbs["rooms"],
-            rooms_models.known_users.table,
-            [
-                {**p, "username_key": p["username"].lower(), "is_active": True, "updated_at": now}
-                for p in people
-            ],
-            progress,
-        )
+        for service, known_users in (
+            ("rooms", rooms_models.known_users),
+            ("comments", comments_models.known_users),
+        ):
+            await _write(
+                dbs[service],
+                known_users.table,
+                [
+                    {**p, "username_key": p["username"].lower(), "is_active": True}
+                    | {"updated_at": now}
+                    for p in people
+                ],
+                progress,
+            )
 
         room_rows, members = [], []
         for r in range(rooms):
@@ -183,12 +193,16 @@ async def seed(
                 )
         await _write(dbs["rooms"], rooms_models.Room.__table__, room_rows, progress)
         await _write(dbs["rooms"], rooms_models.Membership.__table__, members, progress)
-        await _write(
-            dbs["tasks"],
-            tasks_models.room_roles.table,
-            [{k: m[k] for k in ("room_id", "user_id", "role")} for m in members],
-            progress,
-        )
+        for service, room_roles in (
+            ("tasks", tasks_models.room_roles),
+            ("comments", comments_models.room_roles),
+        ):
+            await _write(
+                dbs[service],
+                room_roles.table,
+                [{k: m[k] for k in ("room_id", "user_id", "role")} for m in members],
+                progress,
+            )
 
         crews: dict[UUID, list[UUID]] = {}
         for m in members:
@@ -221,10 +235,40 @@ async def seed(
                     "created_at": now,
                     "updated_at": now,
                     "completed_at": now if status == "completed" else None,
+                    "comment_count": 0,
+                    "version": 1,
+                }
+            )
+        comment_rows = []
+        for n in range(comments if task_rows else 0):
+            task = task_rows[rng.randrange(len(task_rows))]
+            task["comment_count"] += 1
+            crew = crews.get(task["room_id"], [])
+            body = _sentence(rng, rng.randint(3, 25))
+            comment_rows.append(
+                {
+                    "id": uuid7(),
+                    "task_id": task["id"],
+                    "room_id": task["room_id"],
+                    "parent_id": None,
+                    "author_id": rng.choice(crew) if crew else None,
+                    "body": body,
+                    "body_html": render(body, {}).html,
+                    "mentioned_user_ids": [],
+                    "created_at": now + timedelta(microseconds=n),
+                    "edited_at": None,
+                    "deleted_at": None,
                     "version": 1,
                 }
             )
         await _write(dbs["tasks"], tasks_models.Task.__table__, task_rows, progress)
+        await _write(
+            dbs["comments"],
+            comments_models.task_rooms.table,
+            [{"task_id": t["id"], "room_id": t["room_id"], "deleted_at": None} for t in task_rows],
+            progress,
+        )
+        await _write(dbs["comments"], comments_models.Comment.__table__, comment_rows, progress)
         await _write(
             dbs["tasks"],
             tasks_models.RoomCounter.__table__,
@@ -235,4 +279,9 @@ async def seed(
             # Fresh statistics, or the planner takes a 100,000-task room for a small one.
             async with db.engine.begin() as conn:
                 await conn.execute(text("ANALYZE"))
-        return Seeded([p["username"] for p in people], [r["id"] for r in room_rows], len(task_rows))
+        return Seeded(
+            [p["username"] for p in people],
+            [r["id"] for r in room_rows],
+            len(task_rows),
+            len(comment_rows),
+        )

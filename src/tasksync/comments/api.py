@@ -2,6 +2,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.comments import service
 from tasksync.comments.dependencies import (
@@ -15,6 +16,7 @@ from tasksync.comments.dependencies import (
 )
 from tasksync.comments.models import Comment
 from tasksync.comments.schemas import CommentCreate, CommentRead, CommentUpdate, RevisionRead
+from tasksync.comments.views import view
 from tasksync.common.concurrency import IfMatch, etag
 from tasksync.common.db import DbSession
 from tasksync.common.idempotency import IdempotentWrite
@@ -26,9 +28,9 @@ router = APIRouter(prefix="/api/v1", tags=["comments"])
 
 
 async def _read(
-    session: DbSession, comment: Comment, access: RoomAccess, response: Response | None = None
+    session: AsyncSession, comment: Comment, access: RoomAccess, response: Response | None = None
 ) -> CommentRead:
-    shown = await service.view(session, comment, caller_id=access.caller.id)
+    shown = await view(session, comment, caller_id=access.caller.id)
     if response is not None:
         response.headers["ETag"] = etag(comment.version)
     return CommentRead.model_validate(shown, from_attributes=True)
@@ -70,11 +72,9 @@ async def list_comments(
     """A task's comments and replies, oldest first (`order=desc`: newest first); deleted
     ones are tombstones (`deleted: true`, no body)."""
     page = await service.list_comments(
-        session, task_id=task_id, newest_first=newest_first, page=paging
+        session, task_id=task_id, caller_id=access.caller.id, newest_first=newest_first, page=paging
     )
-    shown = await service.views(session, page.items, caller_id=access.caller.id)
-    items = [CommentRead.model_validate(item, from_attributes=True) for item in shown]
-    return Page[CommentRead](items=items, next_cursor=page.next_cursor)
+    return Page[CommentRead].model_validate(page, from_attributes=True)
 
 
 @router.get("/comments/{comment_id}")

@@ -1,7 +1,7 @@
 """Every SQL statement of the comments service.
 
-A task's comments are listed by `(created_at, id)`, the cursor holding both, so walking pages
-stays correct while comments are added between them.
+A task's comments are listed by `(created_at, id)`, the cursor holding both (and the order it
+belongs to), so walking pages stays correct while comments are added between them.
 """
 
 from collections.abc import Sequence
@@ -14,12 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasksync.comments.models import Comment, CommentRevision, Reaction, known_users
 from tasksync.common.clock import utcnow
 from tasksync.common.db import upsert
+from tasksync.common.errors import BadRequest
 from tasksync.common.pagination import (
+    NOT_OURS,
     PageParams,
     Slice,
     aware_datetime,
     decode_cursor,
     keyset_slice,
+    same,
     uuid_value,
 )
 
@@ -39,16 +42,21 @@ async def task_comments(
 ) -> Slice[Comment]:
     key = tuple_(Comment.created_at, Comment.id)
     query = select(Comment).where(Comment.task_id == task_id)
+    direction = "desc" if newest_first else "asc"
     if page.cursor:
-        after = tuple(decode_cursor(page.cursor, aware_datetime, uuid_value))
-        query = query.where(key < after if newest_first else key > after)
+        order_of, *after = decode_cursor(page.cursor, same, aware_datetime, uuid_value)
+        if order_of != direction:
+            raise BadRequest(NOT_OURS)
+        query = query.where(key < tuple(after) if newest_first else key > tuple(after))
     order = (
         (Comment.created_at.desc(), Comment.id.desc())
         if newest_first
         else (Comment.created_at, Comment.id)
     )
     rows = (await session.scalars(query.order_by(*order).limit(page.limit + 1))).all()
-    return keyset_slice(rows, page.limit, lambda c: [c.created_at.isoformat(), str(c.id)])
+    return keyset_slice(
+        rows, page.limit, lambda c: [direction, c.created_at.isoformat(), str(c.id)]
+    )
 
 
 async def usernames(session: AsyncSession, user_ids: set[UUID]) -> dict[UUID, str]:

@@ -5,13 +5,21 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from tasksync.common.schemas import Input, NotBlank
 
 MAX_BODY = 10_000
 
-Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY), NotBlank]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store it; refused on SQLite too, so both modes answer alike.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (U+0000)")
+    return value
+
+
+Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY), NotBlank, AfterValidator(_no_nul)]
 
 
 class Emoji(StrEnum):

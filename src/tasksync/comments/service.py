@@ -6,7 +6,7 @@ room-role replica; outsiders get 404 for a task or comment of a room they are no
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import suppress
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from tasksync.comments.markdown import mention_candidates, render
 from tasksync.comments.models import Comment, CommentRevision
 from tasksync.comments.schemas import CommentCreate, CommentUpdate, Emoji
 from tasksync.comments.settings import CommentsSettings
+from tasksync.comments.views import CommentView, views
 from tasksync.common.auth import Principal
 from tasksync.common.clock import utcnow
 from tasksync.common.concurrency import check_if_match
@@ -63,68 +64,6 @@ class CommentGuard:
                 "Too many comments in a short time; wait before writing more.",
                 retry_after=retry_after,
             )
-
-
-# What a reply shows: plain data, shaped into the response by the route.
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorView:
-    id: UUID
-    username: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReactionView:
-    emoji: str
-    count: int
-    reacted: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CommentView:
-    id: UUID
-    task_id: UUID
-    room_id: UUID
-    parent_id: UUID | None
-    author: AuthorView | None
-    body: str | None
-    body_html: str | None
-    deleted: bool
-    created_at: object
-    edited_at: object
-    version: int
-    reactions: list[ReactionView]
-
-
-async def views(
-    session: AsyncSession, comments: Sequence[Comment], *, caller_id: UUID
-) -> list[CommentView]:
-    """Comments as they are shown to the caller: authors' names and reaction counts."""
-    authors = {c.author_id for c in comments if c.author_id is not None}
-    names = await queries.usernames(session, authors) if authors else {}
-    counts = await queries.reaction_counts(session, [c.id for c in comments], user_id=caller_id)
-    return [
-        CommentView(
-            id=c.id,
-            task_id=c.task_id,
-            room_id=c.room_id,
-            parent_id=c.parent_id,
-            author=None if c.author_id is None else AuthorView(c.author_id, names.get(c.author_id)),
-            body=c.body,
-            body_html=c.body_html,
-            deleted=c.deleted_at is not None,
-            created_at=c.created_at,
-            edited_at=c.edited_at,
-            version=c.version,
-            reactions=[ReactionView(*count) for count in counts.get(c.id, [])],
-        )
-        for c in comments
-    ]
-
-
-async def view(session: AsyncSession, comment: Comment, *, caller_id: UUID) -> CommentView:
-    return (await views(session, [comment], caller_id=caller_id))[0]
 
 
 # Access
@@ -215,6 +154,10 @@ async def create_comment(
         ):
             raise InvalidField("Invalid fields: parent_id (not a top-level comment of this task).")
     await guard.attempt(author_id)
+    # The author's name is shown with the comment: make sure this service has heard of it
+    # (if the users service cannot say now, the name follows with its events).
+    with suppress(NotFound, ServiceUnavailable):
+        await users.by_id(session, author_id)
     members = await _members_named(session, roles, users, room_id=access.room_id, body=data.body)
     rendered = render(data.body, members)
     now = utcnow()
@@ -366,11 +309,14 @@ async def react(
 
 
 async def list_comments(
-    session: AsyncSession, *, task_id: UUID, newest_first: bool, page: PageParams
-) -> Slice[Comment]:
-    return await queries.task_comments(
+    session: AsyncSession, *, task_id: UUID, caller_id: UUID, newest_first: bool, page: PageParams
+) -> Slice[CommentView]:
+    """A page of a task's comments and replies (tombstones included), as the caller sees them."""
+    found = await queries.task_comments(
         session, task_id=task_id, newest_first=newest_first, page=page
     )
+    shown = await views(session, found.items, caller_id=caller_id)
+    return Slice(items=shown, next_cursor=found.next_cursor)
 
 
 async def revisions(session: AsyncSession, *, comment: Comment) -> Sequence[CommentRevision]:

@@ -37,7 +37,7 @@ GATEWAY = ServiceSpec(
     "gateway",
     8000,
     paths=("/api/v1/overview",),
-    depends_on=("users", "rooms", "tasks"),
+    depends_on=("users", "rooms", "tasks", "comments"),
     description="The single public entry point.",
 )
 

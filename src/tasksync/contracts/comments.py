@@ -7,8 +7,7 @@ from tasksync.contracts.events import EventData, event_type
 
 @event_type("comment.created", producer="comments")
 class CommentCreated(EventData):
-    """Someone commented on a task (or replied to a comment: `parent_id`); `mentioned_user_ids`
-    are the members of the room it mentions."""
+    """Someone commented on a task, or replied (`parent_id`); it mentions `mentioned_user_ids`."""
 
     comment_id: UUID
     task_id: UUID
@@ -32,8 +31,7 @@ class CommentUpdated(EventData):
 
 @event_type("comment.deleted", producer="comments")
 class CommentDeleted(EventData):
-    """A comment was deleted (by its author, an admin or the owner); it stays as a tombstone
-    in its thread. `author_id` is null for the comment of a deleted account."""
+    """A comment was deleted; `author_id` is null for the comment of a deleted account."""
 
     comment_id: UUID
     task_id: UUID
