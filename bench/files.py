@@ -142,7 +142,7 @@ def main() -> None:
             )  # fmt: skip
         try:
             deadline = time.monotonic() + 120
-            while "is running" not in log.read_text():
+            while "TaskSync (distributed) is running" not in log.read_text():
                 if time.monotonic() > deadline or stack.poll() is not None:
                     raise RuntimeError(log.read_text())
                 time.sleep(0.2)
