@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
 from tasksync.common.idempotency import IdempotentWrite
-from tasksync.common.openapi import problem_response
+from tasksync.common.openapi import problem_response, with_etag
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.room_roles import RoomRoles
 from tasksync.common.task_rooms import TaskRooms
@@ -32,7 +32,7 @@ def _read(file: File) -> FileRead:
 @router.post(
     "/tasks/{task_id}/files",
     status_code=status.HTTP_201_CREATED,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra={**UPLOAD_BODY, **with_etag(False)},
     # It reads its body itself (streaming): the kit cannot see that it takes one.
     responses={code: problem_response(code) for code in (400, 413, 415)},
 )
