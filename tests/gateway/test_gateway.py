@@ -42,7 +42,7 @@ class TestHealth:
     async def test_health_reports_every_service(self, client: httpx.AsyncClient) -> None:
         body = (await client.get("/health")).json()
         assert body["status"] == "ok"
-        assert set(body["services"]) == {"users", "rooms", "tasks", "comments"}
+        assert set(body["services"]) == {"users", "rooms", "tasks", "comments", "files"}
         assert all(s["status"] == "ok" for s in body["services"].values())
 
     async def test_ready_and_metrics_answer(self, client: httpx.AsyncClient) -> None:
