@@ -34,7 +34,9 @@ class LinkSigner:
     ) -> bool:
         if expires < int(now.timestamp()):
             return False
-        return hmac.compare_digest(self.signature(file_id, expires, user_id), signature)
+        expected = self.signature(file_id, expires, user_id).encode()
+        # Bytes: `compare_digest` refuses a str that is not ASCII, and a link may hold anything.
+        return hmac.compare_digest(expected, signature.encode("utf-8", errors="replace"))
 
     def query(self, file_id: UUID, user_id: UUID, expires_at: datetime) -> str:
         expires = int(expires_at.timestamp())
