@@ -9,12 +9,12 @@ from fastapi import FastAPI
 
 from tasksync.activity.summaries import RENDERERS
 from tasksync.common.ids import uuid7
-from tasksync.contracts import EVENT_TYPES, comments, rooms, tasks, users
+from tasksync.contracts import EVENT_TYPES, comments, files, rooms, tasks, users
 from tasksync.contracts.events import EventData
 from tests.activity.conftest import count_entries, entries, envelope, publish, recorded
 
 ANN, BOB, ROOM, TASK = uuid7(), uuid7(), uuid7(), uuid7()
-COMMENT, REPLY = uuid7(), uuid7()
+COMMENT, REPLY, FILE = uuid7(), uuid7(), uuid7()
 MINUTE = datetime(2026, 12, 3, 8, 15, tzinfo=UTC)
 
 # (payload, actor, room, summary), in publishing order: the names the first ones teach
@@ -171,6 +171,26 @@ EXAMPLES: list[tuple[EventData, UUID | None, UUID | None, str]] = [
         BOB,
         ROOM,
         "bobby deleted a comment on #12 Costs",
+    ),
+    (
+        files.FileUploaded(
+            file_id=FILE,
+            task_id=TASK,
+            room_id=ROOM,
+            uploaded_by=ANN,
+            name="plan.pdf",
+            size=1200,
+            content_type="application/pdf",
+        ),
+        ANN,
+        ROOM,
+        "ann attached plan.pdf to #12 Costs",
+    ),
+    (
+        files.FileDeleted(file_id=FILE, task_id=TASK, room_id=ROOM, uploaded_by=ANN),
+        BOB,
+        ROOM,
+        "bobby removed plan.pdf from #12 Costs",
     ),
     (
         tasks.TaskDeleted(task_id=TASK, room_id=ROOM, number=12),

@@ -325,6 +325,7 @@ ETAG_OPERATIONS = {
     ("post", "/api/v1/tasks/{task_id}/comments"),
     ("get", "/api/v1/comments/{comment_id}"),
     ("patch", "/api/v1/comments/{comment_id}"),
+    ("get", "/api/v1/files/{file_id}/content"),
 }
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

@@ -64,5 +64,6 @@ def test_distributed_ports_follow_the_gateway_port() -> None:
         "comments": [9004],
         "activity": [9007],
         "realtime": [9009],
+        "files": [9005],
         "gateway": [9000],
     }

@@ -63,7 +63,8 @@ class TestCompose:
     ) -> None:
         published = [name for name, spec in compose["services"].items() if "ports" in spec]
         assert published == ["gateway"]
-        assert set(compose["volumes"]) == {"postgres-data", "redis-data"}
+        assert set(compose["volumes"]) == {"postgres-data", "redis-data", "files-data"}
+        assert compose["services"]["files"]["volumes"] == ["files-data:/app/data"]
 
     def test_every_service_database_is_created_at_first_start(self) -> None:
         init = (DEPLOY / "postgres-init.sql").read_text()

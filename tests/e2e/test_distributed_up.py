@@ -28,10 +28,11 @@ pytestmark = [
 
 
 def _free_base_port() -> int:
-    """A gateway port whose service ports (+1..+4) and replica ports (+101..+103) are free."""
+    """A gateway port whose service ports (+1..+N) and replica ports (+101..+103) are free."""
     for _ in range(50):
         base = 20000 + (uuid.uuid4().int % 20000)
-        ports = [base, *(base + n for n in (1, 2, 3, 4, 101, 102, 103))]
+        offsets = (*range(1, len(stack.SERVICES) + 1), 101, 102, 103)
+        ports = [base, *(base + n for n in offsets)]
         try:
             for port in ports:
                 with socket.socket() as sock:

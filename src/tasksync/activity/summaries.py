@@ -290,6 +290,22 @@ def _reaction(verb: str, preposition: str) -> Renderer:
     return render
 
 
+def _file_uploaded(event: Event[Any], names: Names) -> Rendered:
+    data = event.data
+    task = names.labels.get(data.task_id) or "a task"
+    summary = f"{names.actor} attached {data.name} to {task}"
+    return Rendered(
+        "file", data.file_id, data.name, summary, learned={data.file_id: ("file", data.name)}
+    )
+
+
+def _file_deleted(event: Event[Any], names: Names) -> Rendered:
+    data = event.data
+    task = names.labels.get(data.task_id) or "a task"
+    name = names.labels.get(data.file_id) or "a file"
+    return Rendered("file", data.file_id, name, f"{names.actor} removed {name} from {task}")
+
+
 RENDERERS: dict[str, Renderer] = {
     "user.registered": _registered,
     "user.updated": _profile_updated,
@@ -320,6 +336,8 @@ RENDERERS: dict[str, Renderer] = {
     "comment.deleted": _comment_line("deleted a comment"),
     "reaction.added": _reaction("reacted with", "to"),
     "reaction.removed": _reaction("took back", "from"),
+    "file.uploaded": _file_uploaded,
+    "file.deleted": _file_deleted,
 }
 
 

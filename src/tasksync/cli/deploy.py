@@ -126,6 +126,8 @@ x-service: &service
     # Prometheus scrapes each container's /metrics with this bearer token (empty: only
     # from inside the container); see docs/operations.md, Security.
     TASKSYNC_METRICS_TOKEN: ${TASKSYNC_METRICS_TOKEN:-}
+    # The largest attachment: the gateway and the files service both enforce it.
+    TASKSYNC_FILES_MAX_BYTES: ${TASKSYNC_FILES_MAX_BYTES:-26214400}
   depends_on: &depends
     postgres:
       condition: service_healthy
@@ -174,13 +176,38 @@ services:
 volumes:
   postgres-data:
   redis-data:
-"""  # noqa: E501 (the PostgreSQL URL must stay on one line)
+@DATA_VOLUMES@"""  # noqa: E501 (the PostgreSQL URL must stay on one line)
+
+
+# Services that keep files in their data folder (/app/data): compose gives each a named
+# volume there, the chart an emptyDir or a PersistentVolumeClaim (`dataVolume`).
+DATA_VOLUMES: tuple[str, ...] = ("files",)
+# Variables of one service taken from the host's environment (or deploy/.env) in compose.
+SERVICE_ENV: dict[str, tuple[tuple[str, str], ...]] = {
+    # With a bucket set, attachments go to that S3-compatible store instead of the volume.
+    "files": (
+        ("TASKSYNC_FILES_S3_BUCKET", ""),
+        ("TASKSYNC_FILES_S3_ENDPOINT", ""),
+        ("TASKSYNC_FILES_S3_REGION", "us-east-1"),
+        ("TASKSYNC_FILES_S3_ACCESS_KEY", ""),
+        ("TASKSYNC_FILES_S3_SECRET_KEY", ""),
+        ("TASKSYNC_FILES_ROOM_QUOTA_BYTES", "1073741824"),
+    ),
+}
+DATA_DIR = "/app/data"
 
 
 def _compose_service(spec: ServiceSpec) -> str:
-    """A service: the shared definition, its command, and, when it needs other services,
-    PostgreSQL and Redis (`*depends`) plus each of them healthy."""
+    """A service: the shared definition, its command, its own variables and data volume,
+    and, when it needs other services, PostgreSQL and Redis (`*depends`) plus each of them
+    healthy."""
     block = f"  {spec.name}:\n    <<: *service\n    command: {json.dumps([spec.name])}\n"
+    if variables := SERVICE_ENV.get(spec.name):
+        block += "    environment:\n      <<: *environment\n" + "".join(
+            f"      {name}: ${{{name}:-{default}}}\n" for name, default in variables
+        )
+    if spec.name in DATA_VOLUMES:
+        block += f"    volumes:\n      - {spec.name}-data:{DATA_DIR}\n"
     if spec.depends_on:
         block += "    depends_on:\n      <<: *depends\n" + _healthy(spec.depends_on, "      ")
     return block
@@ -198,6 +225,9 @@ def render_compose(specs: Sequence[ServiceSpec] = registry.ALL) -> str:
         SERVICE_URLS=json.dumps(urls),
         SERVICES="\n".join(_compose_service(spec) for spec in services),
         GATEWAY_DEPENDS_ON=f"    depends_on:\n{waits}" if waits else "",
+        DATA_VOLUMES="".join(
+            f"  {spec.name}-data:\n" for spec in services if spec.name in DATA_VOLUMES
+        ),
     )
 
 
@@ -247,6 +277,19 @@ config:
   TASKSYNC_LOG_FORMAT: json
   TASKSYNC_FORWARDED_ALLOW_IPS: "*"
   TASKSYNC_CORS_ORIGINS: "[]"
+  # Attachments: the largest file (the gateway and files both enforce it) and each room's
+  # total. With a bucket set, files are stored in that S3-compatible store (any endpoint);
+  # without one, on the files service's data volume (see `dataVolume` below).
+  TASKSYNC_FILES_MAX_BYTES: "26214400"
+  TASKSYNC_FILES_ROOM_QUOTA_BYTES: "1073741824"
+  TASKSYNC_FILES_S3_BUCKET: ""
+  TASKSYNC_FILES_S3_ENDPOINT: ""
+  TASKSYNC_FILES_S3_REGION: us-east-1
+
+# The S3 credentials, from an existing Secret with the keys `access-key` and `secret-key`
+# (left empty: the pod's own credentials, e.g. an IAM role for its service account).
+s3:
+  existingSecret: ""
 
 # Who may read /metrics on every pod: the networks Prometheus scrapes from (comma-separated)
 # and/or a bearer token from an existing Secret (docs/operations.md, Security).
@@ -278,9 +321,21 @@ def _scalar(value: str) -> str:
     return json.dumps(value) if re.fullmatch(r"[0-9.]+", value) else value
 
 
+DATA_VOLUME_VALUES = """\
+    # Its data folder (uploads being received; the files themselves without S3): an emptyDir,
+    # or with `persistent` a PersistentVolumeClaim (ReadWriteMany for more than one replica).
+    dataVolume:
+      persistent: false
+      size: 10Gi
+      storageClass: ""
+      accessMode: ReadWriteMany
+"""
+
+
 def _values_service(name: str, size: Sizing) -> str:
     cpu, memory = _scalar(size.cpu_request), _scalar(size.memory_request)
     cpu_limit, memory_limit = _scalar(size.cpu_limit), _scalar(size.memory_limit)
+    volume = DATA_VOLUME_VALUES if name in DATA_VOLUMES else ""
     return (
         f"  {name}:\n"
         f"    replicas: {size.replicas}\n"
@@ -290,7 +345,7 @@ def _values_service(name: str, size: Sizing) -> str:
         f"    autoscaling: {{enabled: {json.dumps(size.autoscaling)}, "
         f"minReplicas: {size.min_replicas}, maxReplicas: {size.max_replicas}, "
         f"targetCPUUtilizationPercentage: {size.target_cpu_percent}}}\n"
-    )
+    ) + volume
 
 
 def render_values(

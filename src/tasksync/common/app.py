@@ -201,6 +201,8 @@ def build_service_app(
                     await kit.events.stop()
                 if definition.stop is not None:
                     await definition.stop(app.state.runtime)
+                for stop in reversed(kit.on_stop):
+                    await stop()
         finally:
             if services is None:
                 await directory.close()

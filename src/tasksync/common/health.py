@@ -1,5 +1,5 @@
-"""`/health` (the process is alive), `/ready` (its database and Redis answer), `/metrics`
-(for the scrapers the settings name only)."""
+"""`/health` (the process is alive), `/ready` (its database, Redis and what the service adds
+to `kit.checks` answer), `/metrics` (for the scrapers the settings name only)."""
 
 import asyncio
 import hmac
@@ -27,6 +27,7 @@ async def ready(request: Request) -> dict[str, str]:
     checks = {"database": kit.db.ping()}
     if kit.redis is not None:
         checks["redis"] = kit.redis.ping()
+    checks |= {name: check() for name, check in kit.checks.items()}
     results = await asyncio.gather(*checks.values(), return_exceptions=True)
     failed = [
         name

@@ -49,6 +49,10 @@ class Kit:
     room_role_listeners: list[Callable[[UUID, UUID | None], Awaitable[None]]] = field(
         default_factory=list
     )
+    # What else `/ready` checks (name -> a call that raises when it is not reachable).
+    checks: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    # Run when the app stops, newest first (what the start hook opened).
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 # The key of the runtime object in every session's `info`.

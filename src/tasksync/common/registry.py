@@ -25,6 +25,9 @@ class ServiceSpec:
     # The kit replicas it keeps ("room_roles", "known_users"): the owners of that data tell
     # it at once when access is taken away (see common/room_roles.py).
     keeps: tuple[str, ...] = ()
+    # It takes file uploads: the gateway caps its request bodies at `files_max_bytes` (plus
+    # the multipart framing) while streaming them; other bodies are the edge's business.
+    uploads: bool = False
     # "module:attribute" of its `ServiceDefinition` (nothing for the gateway).
     definition: str = ""
     description: str = ""
@@ -34,7 +37,7 @@ GATEWAY = ServiceSpec(
     "gateway",
     8000,
     paths=("/api/v1/overview",),
-    depends_on=("users", "rooms", "tasks", "comments", "activity"),
+    depends_on=("users", "rooms", "tasks", "comments", "files", "activity"),
     description="The single public entry point.",
 )
 
@@ -72,6 +75,16 @@ SERVICES: tuple[ServiceSpec, ...] = (
         keeps=("room_roles", "known_users"),
         definition="tasksync.comments.app:definition",
         description="Discussions on tasks: comments, replies, mentions, edits, reactions.",
+    ),
+    ServiceSpec(
+        "files",
+        8005,
+        paths=("/api/v1/tasks/{task_id}/files", "/api/v1/files"),
+        depends_on=("rooms", "tasks"),
+        keeps=("room_roles",),
+        uploads=True,
+        definition="tasksync.files.app:definition",
+        description="Attachments of tasks, on a local volume or an S3-compatible store.",
     ),
     ServiceSpec(
         "activity",

@@ -96,6 +96,12 @@ class EventSettings(RedisSettings):
     event_flush_timeout: float = 5.0
 
 
+class UploadSettings(CoreSettings):
+    """The largest attachment, enforced while streaming by the gateway and by files."""
+
+    files_max_bytes: int = 25 * 1024 * 1024
+
+
 class ServiceLinkSettings(CoreSettings):
     """How a process reaches the other services in distributed mode."""
 

@@ -27,12 +27,14 @@ from fastapi import Depends, Request
 from sqlalchemy import Column, MetaData, Table, Uuid, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasksync.common.auth import Principal
 from tasksync.common.client import ServiceClient
 from tasksync.common.clock import utcnow
 from tasksync.common.db import UTCDateTime, upsert
-from tasksync.common.errors import ServiceUnavailable
+from tasksync.common.errors import NotFound, ServiceUnavailable
 from tasksync.common.events.catalog import Event
 from tasksync.common.events.handlers import EventHandlers
+from tasksync.common.room_roles import RoleSource, RoomAccess, room_access
 from tasksync.contracts.rooms import RoomDeleted
 from tasksync.contracts.tasks import TaskCreated, TaskDeleted
 
@@ -143,6 +145,28 @@ class ReplicatedTaskRooms:
         if response.status == 404:
             return None
         raise ServiceUnavailable("The tasks service could not say which room a task is in.")
+
+
+async def task_access(
+    session: AsyncSession,
+    roles: RoleSource,
+    task_rooms: ReplicatedTaskRooms,
+    *,
+    task_id: UUID,
+    caller: Principal,
+    not_found: str,
+    lock: bool = False,
+) -> RoomAccess:
+    """The caller's access to a task's room; 404 (`not_found`) for a task that does not
+    exist, no longer does, or is in a room the caller is not in. With `lock`, the task cannot
+    be deleted before the session commits."""
+    room_id = await task_rooms.room_of(session, task_id=task_id, token=caller.token, lock=lock)
+    if room_id is None:
+        raise NotFound(not_found)
+    try:
+        return await room_access(roles, session, room_id=room_id, caller=caller)
+    except NotFound:
+        raise NotFound(not_found) from None
 
 
 async def _task_rooms(request: Request) -> ReplicatedTaskRooms:

@@ -5,7 +5,7 @@ shared value types. No logic and no I/O: a service imports these, never another 
 registered by the side effect of an import.
 """
 
-from tasksync.contracts import comments, rooms, tasks, users
+from tasksync.contracts import comments, files, rooms, tasks, users
 from tasksync.contracts.events import EventData
 
 EVENT_TYPES: tuple[type[EventData], ...] = (
@@ -13,4 +13,5 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     *rooms.EVENTS,
     *tasks.EVENTS,
     *comments.EVENTS,
+    *files.EVENTS,
 )

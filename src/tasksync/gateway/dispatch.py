@@ -11,7 +11,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tasksync.common import registry
 from tasksync.common.auth import TokenVerifier
-from tasksync.common.errors import DomainError, NotFound, Unauthorized, problem_response
+from tasksync.common.errors import (
+    DomainError,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    problem_response,
+)
 from tasksync.gateway import proxy, websocket_proxy
 from tasksync.gateway.overview import OverviewCache
 
@@ -34,6 +40,27 @@ def _with_client_address(scope: Scope) -> Scope:
 
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Room for the multipart framing around an uploaded file.
+UPLOAD_FRAMING_BYTES = 64 * 1024
+
+
+def _capped(scope: Scope, receive: Receive, limit: int) -> Receive:
+    """Refuses a body past `limit` bytes (413): at once when its Content-Length says so,
+    else as soon as the bytes streamed through pass it. Nothing is buffered."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise PayloadTooLarge(f"The body may hold at most {limit} bytes.")
+    seen = 0
+
+    async def counting() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise PayloadTooLarge(f"The body may hold at most {limit} bytes.")
+        return message
+
+    return counting
 
 
 def _forgetting_overview(send: Send, cache: OverviewCache, user_id: UUID) -> Send:
@@ -85,6 +112,8 @@ class ServiceDispatch:
         if principal is not None and scope["method"] not in READS:
             send = _forgetting_overview(send, state.overview_cache, principal.id)
         scope = _with_client_address(scope)
+        if registry.spec(service).uploads and scope["method"] not in READS:
+            receive = _capped(scope, receive, state.settings.files_max_bytes + UPLOAD_FRAMING_BYTES)
         mounted: dict[str, ASGIApp] = state.mounted
         if service in mounted:
             await mounted[service](scope, receive, send)

@@ -3,10 +3,13 @@ from tasksync.common.settings import (
     MetricsSettings,
     RedisSettings,
     ServiceLinkSettings,
+    UploadSettings,
 )
 
 
-class GatewaySettings(ServiceLinkSettings, RedisSettings, HttpServerSettings, MetricsSettings):
+class GatewaySettings(
+    ServiceLinkSettings, RedisSettings, HttpServerSettings, MetricsSettings, UploadSettings
+):
     cors_origins: list[str] = []
     # How long the gateway waits for a service before answering 504.
     proxy_timeout: float = 30.0

@@ -49,6 +49,8 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     # Comments under it that are not deleted (kept from the comments service's events).
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Files attached to it (kept from the files service's events).
+    file_count: Mapped[int] = mapped_column(default=0, server_default="0")
     version: Mapped[int] = mapped_column()
 
     # Every ORM update checks and bumps the version: a concurrent write cannot be lost.

@@ -293,6 +293,20 @@ async def count_comments(session: AsyncSession, *, task_id: UUID, change: int) -
     ).scalar_one_or_none()
 
 
+async def count_files(session: AsyncSession, *, task_id: UUID, change: int) -> UUID | None:
+    """As `count_comments`, for the files attached to a task."""
+    counted = Task.file_count + change
+    return (
+        await session.execute(
+            update(Task)
+            .where(Task.id == task_id)
+            .values(file_count=case((counted < 0, 0), else_=counted))
+            .returning(Task.room_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+
+
 async def unassign(
     session: AsyncSession, *, user_id: UUID, room_id: UUID | None
 ) -> Sequence[Row[Any]]:

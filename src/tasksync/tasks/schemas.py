@@ -101,4 +101,5 @@ class TaskRead(BaseModel):
     updated_at: datetime
     completed_at: datetime | None
     comment_count: int
+    file_count: int
     version: int

@@ -261,6 +261,13 @@ async def count_comments(session: AsyncSession, *, task_id: UUID, change: int) -
         await queries.rooms_changed(session, {room_id})
 
 
+async def count_files(session: AsyncSession, *, task_id: UUID, change: int) -> None:
+    """A file attached (+1) or deleted (-1) under a task: board cards show the count."""
+    room_id = await queries.count_files(session, task_id=task_id, change=change)
+    if room_id is not None:
+        await queries.rooms_changed(session, {room_id})
+
+
 async def forget_user(session: AsyncSession, *, user_id: UUID, actor_id: UUID | None) -> None:
     """A deleted account is unassigned everywhere."""
     await _unassign(session, user_id=user_id, room_id=None, actor_id=actor_id)

@@ -39,7 +39,13 @@ def test_every_payload_model_of_the_contracts_is_in_the_catalog() -> None:
     """The catalog is listed by hand (no registration by import): none may be forgotten."""
     declared = {
         model
-        for module in (contracts.rooms, contracts.tasks, contracts.users, contracts.comments)
+        for module in (
+            contracts.rooms,
+            contracts.tasks,
+            contracts.users,
+            contracts.comments,
+            contracts.files,
+        )
         for model in vars(module).values()
         if isinstance(model, type) and issubclass(model, EventData) and model is not EventData
     }

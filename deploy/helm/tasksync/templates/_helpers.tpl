@@ -44,4 +44,12 @@ env:
         name: {{ .Values.metrics.existingSecret }}
         key: {{ .Values.metrics.existingSecretKey }}
 {{- end }}
+{{- with .Values.s3.existingSecret }}
+  - name: TASKSYNC_FILES_S3_ACCESS_KEY
+    valueFrom:
+      secretKeyRef: {name: {{ . }}, key: access-key}
+  - name: TASKSYNC_FILES_S3_SECRET_KEY
+    valueFrom:
+      secretKeyRef: {name: {{ . }}, key: secret-key}
+{{- end }}
 {{- end -}}
