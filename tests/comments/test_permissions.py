@@ -2,41 +2,14 @@
 edit and delete their own; admins and the owner delete anyone's; outsiders get 404 and
 anonymous callers 401."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
 from tests.helpers.builders import assert_problem
 from tests.helpers.comments import comment_on, comments_of
+from tests.helpers.role_table import READERS, WRITERS, outcomes
 from tests.helpers.rooms import RoleRoom
-
-CALLERS = ("viewer", "member", "admin", "owner", "outsider", "anonymous")
-READERS = {
-    "viewer": 200,
-    "member": 200,
-    "admin": 200,
-    "owner": 200,
-    "outsider": 404,
-    "anonymous": 401,
-}
-WRITERS = READERS | {"viewer": 403}
-
-Call = Callable[[str, dict[str, str]], Awaitable[httpx.Response]]
-
-
-def _headers(room: RoleRoom, caller: str) -> dict[str, str]:
-    return {} if caller == "anonymous" else room.by_role(caller).headers
-
-
-async def _outcomes(room: RoleRoom, call: Call) -> dict[str, int]:
-    outcomes = {}
-    for caller in CALLERS:
-        response = await call(caller, _headers(room, caller))
-        if response.status_code >= 400:
-            assert_problem(response, response.status_code)
-        outcomes[caller] = response.status_code
-    return outcomes
 
 
 class TestRoleTable:
@@ -50,7 +23,7 @@ class TestRoleTable:
                 headers=headers,
             )
 
-        assert await _outcomes(room, post) == WRITERS | {
+        assert await outcomes(room, post) == WRITERS | {
             "member": 201,
             "admin": 201,
             "owner": 201,
@@ -71,7 +44,7 @@ class TestRoleTable:
             async def get(caller: str, headers: dict[str, str], path: str = path) -> httpx.Response:
                 return await client.get(path, headers=headers)
 
-            assert await _outcomes(room, get) == READERS, path
+            assert await outcomes(room, get) == READERS, path
 
     async def test_only_the_author_edits_a_comment(
         self, client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any]
@@ -83,7 +56,7 @@ class TestRoleTable:
                 f"/api/v1/comments/{comment['id']}", json={"body": f"by {caller}"}, headers=headers
             )
 
-        assert await _outcomes(room, patch) == {
+        assert await outcomes(room, patch) == {
             "viewer": 403,
             "member": 200,
             "admin": 403,
@@ -126,7 +99,7 @@ class TestRoleTable:
             comment = await comment_on(client, author, task["id"])
             return await client.delete(f"/api/v1/comments/{comment['id']}", headers=headers)
 
-        assert await _outcomes(room, delete) == {
+        assert await outcomes(room, delete) == {
             "viewer": 403,
             "member": 403,
             "admin": 204,
@@ -161,9 +134,9 @@ class TestRoleTable:
         async def delete(caller: str, headers: dict[str, str]) -> httpx.Response:
             return await client.delete(path, headers=headers)
 
-        assert await _outcomes(room, put) == WRITERS
+        assert await outcomes(room, put) == WRITERS
         shown = await client.get(f"/api/v1/comments/{comment['id']}", headers=room.owner.headers)
         assert shown.json()["reactions"] == [{"emoji": "🎉", "count": 3, "reacted": True}]
-        assert await _outcomes(room, delete) == WRITERS
+        assert await outcomes(room, delete) == WRITERS
         shown = await client.get(f"/api/v1/comments/{comment['id']}", headers=room.owner.headers)
         assert shown.json()["reactions"] == []

@@ -2,7 +2,6 @@
 admins and the owner delete anyone's; outsiders get 404 and anonymous callers 401. Ids of
 another room, or another task, are 404."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -12,35 +11,9 @@ from tasksync.files.runtime import FilesRuntime
 from tests.files.conftest import blobs, stored_files
 from tests.helpers.builders import assert_problem
 from tests.helpers.files import PNG_1x1, upload, uploaded
+from tests.helpers.role_table import READERS, WRITERS, headers_of, outcomes
 from tests.helpers.rooms import RoleRoom, create_room
 from tests.helpers.tasks import create_task
-
-CALLERS = ("viewer", "member", "admin", "owner", "outsider", "anonymous")
-READERS = {
-    "viewer": 200,
-    "member": 200,
-    "admin": 200,
-    "owner": 200,
-    "outsider": 404,
-    "anonymous": 401,
-}
-WRITERS = READERS | {"viewer": 403}
-
-Call = Callable[[str, dict[str, str]], Awaitable[httpx.Response]]
-
-
-def _headers(room: RoleRoom, caller: str) -> dict[str, str]:
-    return {} if caller == "anonymous" else room.by_role(caller).headers
-
-
-async def _outcomes(room: RoleRoom, call: Call) -> dict[str, int]:
-    outcomes = {}
-    for caller in CALLERS:
-        response = await call(caller, _headers(room, caller))
-        if response.status_code >= 400:
-            assert_problem(response, response.status_code)
-        outcomes[caller] = response.status_code
-    return outcomes
 
 
 class TestRoleTable:
@@ -59,7 +32,7 @@ class TestRoleTable:
                 headers=headers,
             )
 
-        assert await _outcomes(room, post) == WRITERS | {
+        assert await outcomes(room, post) == WRITERS | {
             "member": 201,
             "admin": 201,
             "owner": 201,
@@ -81,7 +54,7 @@ class TestRoleTable:
             async def get(caller: str, headers: dict[str, str], path: str = path) -> httpx.Response:
                 return await client.get(path, headers=headers)
 
-            assert await _outcomes(room, get) == READERS, path
+            assert await outcomes(room, get) == READERS, path
 
     async def test_every_member_may_ask_for_a_link(
         self, client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any]
@@ -91,7 +64,7 @@ class TestRoleTable:
         async def post(caller: str, headers: dict[str, str]) -> httpx.Response:
             return await client.post(f"/api/v1/files/{created['id']}/link", headers=headers)
 
-        assert await _outcomes(room, post) == READERS
+        assert await outcomes(room, post) == READERS
 
     async def test_the_uploader_deletes_their_own_file(
         self, client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any]
@@ -100,7 +73,7 @@ class TestRoleTable:
         outcomes = {}
         for caller in ("outsider", "anonymous", "viewer", "member"):
             response = await client.delete(
-                f"/api/v1/files/{created['id']}", headers=_headers(room, caller)
+                f"/api/v1/files/{created['id']}", headers=headers_of(room, caller)
             )
             outcomes[caller] = response.status_code
         assert outcomes == {"outsider": 404, "anonymous": 401, "viewer": 403, "member": 204}
@@ -114,7 +87,7 @@ class TestRoleTable:
                 client, room.admin if caller == "member" else room.member, task["id"]
             )
             response = await client.delete(
-                f"/api/v1/files/{theirs['id']}", headers=_headers(room, caller)
+                f"/api/v1/files/{theirs['id']}", headers=headers_of(room, caller)
             )
             outcomes[caller] = response.status_code
         assert outcomes == {"viewer": 403, "member": 403, "admin": 204, "owner": 204}
