@@ -14,7 +14,7 @@ from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
 from tasksync.common.errors import InvalidField
 from tasksync.common.room_roles import RoomAccess, RoomRoles
-from tasksync.common.task_rooms import TaskRooms
+from tasksync.common.task_rooms import TaskRooms, task_access
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +28,23 @@ class CommentInRoom:
 async def _task_reader(
     task_id: UUID, caller: CurrentUser, session: DbSession, roles: RoomRoles, task_rooms: TaskRooms
 ) -> RoomAccess:
-    return await service.task_access(session, roles, task_rooms, task_id=task_id, caller=caller)
+    return await task_access(
+        session, roles, task_rooms, task_id=task_id, caller=caller, not_found=service.NO_TASK
+    )
 
 
 async def _task_writer(
     task_id: UUID, caller: CurrentUser, session: DbSession, roles: RoomRoles, task_rooms: TaskRooms
 ) -> RoomAccess:
     """As `_task_reader`, holding the task against its deletion until the write commits."""
-    return await service.task_access(
-        session, roles, task_rooms, task_id=task_id, caller=caller, lock=True
+    return await task_access(
+        session,
+        roles,
+        task_rooms,
+        task_id=task_id,
+        caller=caller,
+        not_found=service.NO_TASK,
+        lock=True,
     )
 
 

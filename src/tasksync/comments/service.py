@@ -35,7 +35,6 @@ from tasksync.common.known_users import UserLookup
 from tasksync.common.pagination import PageParams, Slice
 from tasksync.common.ratelimit import WindowCounter
 from tasksync.common.room_roles import RoleSource, RoomAccess, room_access
-from tasksync.common.task_rooms import ReplicatedTaskRooms
 from tasksync.contracts.comments import (
     CommentCreated,
     CommentDeleted,
@@ -67,27 +66,6 @@ class CommentGuard:
 
 
 # Access
-
-
-async def task_access(
-    session: AsyncSession,
-    roles: RoleSource,
-    task_rooms: ReplicatedTaskRooms,
-    *,
-    task_id: UUID,
-    caller: Principal,
-    lock: bool = False,
-) -> RoomAccess:
-    """The caller's access to a task's room; 404 for a task that does not exist (or no
-    longer does) and for a task of a room the caller is not in. With `lock`, the task cannot
-    be deleted before the session commits (see common/task_rooms.py)."""
-    room_id = await task_rooms.room_of(session, task_id=task_id, token=caller.token, lock=lock)
-    if room_id is None:
-        raise NotFound(NO_TASK)
-    try:
-        return await room_access(roles, session, room_id=room_id, caller=caller)
-    except NotFound:
-        raise NotFound(NO_TASK) from None
 
 
 async def comment_access(
