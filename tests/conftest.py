@@ -8,7 +8,7 @@ Each test starts from empty tables.
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from tasksync import stack
 from tasksync.common.db import drop_database
-from tests.helpers.database import wipe
+from tests.helpers.database import Wiper
 from tests.helpers.stacks import AppFactory, embedded_factory
 
 POSTGRES_URL = os.environ.get(
@@ -90,6 +90,9 @@ async def backend_settings(
         "migrate_on_start": False,
         "log_level": "warning",
         "jwks_refresh_cooldown": 0.1,
+        "event_read_block": 0.05,  # each stack stops within one read
+        # Small pools: PostgreSQL's 100 connections are shared by every worker's stacks.
+        "db_pool_size": 5,
         **FAST_HASHING,
         **MANY_REGISTRATIONS,
     }
@@ -101,16 +104,23 @@ async def backend_settings(
             await drop_database(stack.settings_for("users", **overrides).database_url(name))
 
 
+@pytest.fixture(scope="session")
+def wiper() -> Iterator[Wiper]:
+    wiper = Wiper()
+    yield wiper
+    wiper.close()
+
+
 @pytest.fixture
 def backend(backend_settings: dict[str, Any]) -> str:
     return "postgres" if "postgres_url" in backend_settings else "sqlite"
 
 
 @pytest.fixture
-async def settings(backend_settings: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+async def settings(backend_settings: dict[str, Any], wiper: Wiper) -> AsyncIterator[dict[str, Any]]:
     """This test's settings overrides, on empty databases and a clean Redis prefix."""
     for name in stack.SERVICES:
-        await wipe(stack.settings_for(name, **backend_settings).database_url(name))
+        await wiper.wipe(stack.settings_for(name, **backend_settings).database_url(name))
     yield backend_settings
     if redis_url := backend_settings.get("redis_url"):
         redis = Redis.from_url(redis_url)

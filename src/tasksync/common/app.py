@@ -241,6 +241,13 @@ def build_service_app(
     return app
 
 
+def stop_consuming_soon(app: FastAPI) -> None:
+    """Tells a running service app to end its event reads (see EventRuntime)."""
+    kit: Kit | None = getattr(app.state, "kit", None)
+    if kit is not None and kit.events is not None:
+        kit.events.stop_consuming_soon()
+
+
 def _role_source(definition: ServiceDefinition, kit: Kit) -> RoleSource | None:
     if isinstance(definition.room_roles, RoomRoleReplica):
         return definition.room_roles.source(kit.services.client("rooms"))

@@ -94,6 +94,8 @@ class EventSettings(RedisSettings):
     event_retry_backoff: float = 0.5
     event_retention_days: int = 7
     event_flush_timeout: float = 5.0
+    # How long a consumer's read of the stream waits for new events; a stop waits up to this.
+    event_read_block: float = 0.25
 
 
 class UploadSettings(CoreSettings):

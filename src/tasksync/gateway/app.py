@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from tasksync import __version__
-from tasksync.common.app import TELEMETRY_OFF, add_routes, users_jwks
+from tasksync.common.app import TELEMETRY_OFF, add_routes, stop_consuming_soon, users_jwks
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
@@ -53,7 +53,11 @@ def create_app(
                 stack.push_async_callback(redis.aclose)
             for service_app in mounted.values():
                 await stack.enter_async_context(service_app.router.lifespan_context(service_app))
-            yield
+            try:
+                yield
+            finally:
+                for service_app in mounted.values():
+                    stop_consuming_soon(service_app)
 
     app = FastAPI(
         title="TaskSync gateway",
