@@ -2,6 +2,8 @@
 subprocess with its own config folder."""
 
 import os
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -25,13 +27,15 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("TASKSYNC_")}
 
 
-def running_embedded(data: Path) -> Iterator[str]:
+def running_embedded(data: Path, **settings: str) -> Iterator[str]:
+    """`tasksync up` on a free port; `settings` are extra TASKSYNC_ variables."""
     port = free_port()
     env = clean_env() | {
         "TASKSYNC_LOG_LEVEL": "warning",
         "TASKSYNC_ARGON2_MEMORY_KIB": "8192",
         "TASKSYNC_ARGON2_TIME_COST": "1",
         "TASKSYNC_REGISTRATIONS_PER_ADDRESS": "10000",
+        **settings,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "tasksync", "up", "--port", str(port), "--data-dir", str(data)],
@@ -78,7 +82,11 @@ class Terminal:
         }
 
     def run(
-        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+        self,
+        *args: str,
+        stdin: str | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "tasksync", *args],
@@ -86,13 +94,61 @@ class Terminal:
             capture_output=True,
             text=True,
             env=env or self.env(),
+            cwd=cwd,
             timeout=60,
         )
 
-    def ok(self, *args: str, stdin: str | None = None) -> str:
-        done = self.run(*args, stdin=stdin)
+    def ok(self, *args: str, stdin: str | None = None, cwd: Path | None = None) -> str:
+        done = self.run(*args, stdin=stdin, cwd=cwd)
         assert done.returncode == 0, f"{args}: {done.returncode}\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
+    def start(self, *args: str) -> "Running":
+        """A command that runs until stopped (`tasksync watch`), its output read line by line."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tasksync", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self.env(),
+        )
+        return Running(process)
+
     def register(self, username: str) -> None:
         self.ok("register", "--username", username, "--password-stdin", stdin=PASSWORD + "\n")
+
+
+class Running:
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.seen = b""
+
+    @property
+    def lines(self) -> list[str]:
+        return self.seen.decode(errors="replace").splitlines()
+
+    def line_with(self, text: str, seconds: float = 30) -> str:
+        """The first line of standard output holding `text` (waiting for it, at most
+        `seconds`: a bound on a hang, not a timing assertion)."""
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + seconds
+        while True:
+            if found := next((line for line in self.lines if text in line), None):
+                return found
+            assert time.monotonic() < deadline, f"no line with {text!r} in {self.lines}"
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 65536)
+                assert chunk, f"it ended: {self.stop()}"
+                self.seen += chunk
+
+    def stop(self) -> str:
+        """Stops it as Ctrl+C does; its standard error."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        assert self.process.stderr is not None
+        return self.process.stderr.read().decode(errors="replace")
