@@ -1,32 +1,24 @@
 """The client's commands around a task, against a real `tasksync up` (its attachments capped
-at 64 KiB, so "too large" is cheap to reach): `comment` and `comments`, `attach`, `files`
+at `UPLOAD_LIMIT`, so "too large" is cheap to reach): `comment` and `comments`, `attach`, `files`
 and `download`, and `watch`, run as subprocesses the way a person runs them."""
 
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli.client_server import Terminal, running_embedded
+from tests.cli.client_server import UPLOAD_LIMIT as LIMIT
+from tests.cli.client_server import Terminal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli-client-work")]
 
-LIMIT = 64 * 1024
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("client-work") / "data"
-    yield from running_embedded(data, TASKSYNC_FILES_MAX_BYTES=str(LIMIT))
-
 
 @pytest.fixture
-def ann(server: str, tmp_path: Path) -> Terminal:
+def ann(cli_server: str, tmp_path: Path) -> Terminal:
     """Signed up, with a room Launch holding task #1."""
-    terminal = Terminal(server, tmp_path / "ann-config")
+    terminal = Terminal(cli_server, tmp_path / "ann-config")
     terminal.register(f"ann{uuid.uuid4().hex[:8]}")
     terminal.ok("rooms", "create", "Launch")
     terminal.ok("tasks", "add", "Launch", "Write notes")
