@@ -8,7 +8,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import httpx
 from rich.progress import (
@@ -90,9 +90,8 @@ class Upload:
 def safe_name(name: str, fallback: str) -> str:
     """A server's file name made safe to create in a folder: its last part only, no control
     characters, no leading dots (nothing hidden, never `.` or `..`)."""
-    text = unicodedata.normalize("NFC", name).replace("\\", "/")
-    last = PurePosixPath(text).name if "/" in text else text
-    kept = "".join(c for c in last if unicodedata.category(c)[0] != "C" and c != "/")
+    last = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(c for c in last if unicodedata.category(c)[0] != "C")
     kept = kept.strip().lstrip(".")
     return kept or fallback
 
