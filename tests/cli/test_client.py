@@ -188,6 +188,9 @@ class TestRawApi:
         create = next(
             o for o in operations if (o["method"], o["path"]) == ("POST", "/api/v1/rooms")
         )
+        table = ann.ok("api", "--list", "--columns", "method,path")
+        assert "/api/v1/rooms/{room_id}" in table
+        assert create["operation"] not in table
         room = json.loads(ann.ok("api", create["operation"], "-d", '{"name": "By id"}'))
         get = next(
             o for o in operations if (o["method"], o["path"]) == ("GET", "/api/v1/rooms/{room_id}")
