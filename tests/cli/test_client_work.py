@@ -48,7 +48,8 @@ class TestComments:
         first = said.split(": ")[1].strip()
         ann.ok("comment", "Launch#1", "-", stdin="Looks good\n")
         ann.ok("comment", "Launch#1", "Agreed", "--reply-to", first)
-        listed = json.loads(ann.ok("comments", "Launch#1", "--json"))
+        task_id = json.loads(ann.ok("tasks", "show", "Launch#1", "--json"))["id"]
+        listed = json.loads(ann.ok("comments", task_id, "--json"))  # by id, as by ROOM#NUMBER
         assert [c["body"].strip() for c in listed] == [
             "Draft is in the shared folder",
             "Looks good",
@@ -193,6 +194,21 @@ class TestWatch:
         finally:
             errors = watching.stop()
         assert watching.process.returncode == 0, errors
+
+    def test_it_stops_with_exit_1_when_you_are_removed_from_the_room(
+        self, ann: Terminal, tmp_path: Path
+    ) -> None:
+        bob = _bob_in_launch(ann, tmp_path)
+        watching = bob.start("watch", "Launch")
+        try:
+            watching.line_with("[watching room")
+            room = json.loads(ann.ok("rooms", "show", "Launch", "--json"))
+            bob_id = json.loads(bob.ok("whoami", "--json"))["id"]
+            ann.ok("api", "DELETE", f"/api/v1/rooms/{room['id']}/members/{bob_id}")
+            assert watching.process.wait(timeout=30) == 1
+        finally:
+            errors = watching.stop()
+        assert "stopped: removed" in errors
 
     def test_it_refuses_a_room_you_are_not_in(self, ann: Terminal, tmp_path: Path) -> None:
         eve = Terminal(ann.url, tmp_path / "eve-config")
