@@ -3,29 +3,22 @@ or a script runs it: sign-in and its stored token, rooms, tasks, the raw `api` m
 documented exit codes (0 done, 1 an API error, 2 usage, 3 cannot connect)."""
 
 import json
-import os
 import stat
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli.client_server import PASSWORD, Terminal, free_port, running_embedded
+from tests.cli.client_server import PASSWORD, InTerminal, Terminal, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli-client")]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from running_embedded(tmp_path_factory.mktemp("client-server") / "data")
-
-
 @pytest.fixture
-def ann(server: str, tmp_path: Path) -> Terminal:
+def ann(cli_server: str, tmp_path: Path) -> Terminal:
     """A signed-up person with a fresh config folder (usernames differ per test: one server
     serves the whole module)."""
-    terminal = Terminal(server, tmp_path / "ann-config")
+    terminal = Terminal(cli_server, tmp_path / "ann-config")
     terminal.register(f"ann{uuid.uuid4().hex[:8]}")
     return terminal
 
@@ -36,16 +29,16 @@ def _room(terminal: Terminal, name: str) -> dict:
 
 class TestSigningIn:
     def test_register_keeps_the_sign_in_in_a_file_only_its_owner_can_read(
-        self, server: str, tmp_path: Path
+        self, cli_server: str, tmp_path: Path
     ) -> None:
-        ann = Terminal(server, tmp_path / "config")
+        ann = Terminal(cli_server, tmp_path / "config")
         name = f"ann{uuid.uuid4().hex[:8]}"
         ann.register(name)
         stored = ann.config / "profiles.json"
         assert stat.S_IMODE(stored.stat().st_mode) == 0o600
         assert stat.S_IMODE(ann.config.stat().st_mode) == 0o700
         profile = json.loads(stored.read_text())["profiles"]["default"]
-        assert (profile["username"], profile["url"]) == (name, server)
+        assert (profile["username"], profile["url"]) == (name, cli_server)
         assert PASSWORD not in stored.read_text()
         me = json.loads(ann.ok("whoami", "--json"))
         assert me["username"] == name
@@ -73,7 +66,7 @@ class TestSigningIn:
         assert "Not signed in" in done.stderr
         assert "tasksync login" in done.stderr
 
-    def test_profiles_keep_two_accounts_apart(self, ann: Terminal, server: str) -> None:
+    def test_profiles_keep_two_accounts_apart(self, ann: Terminal) -> None:
         name = f"bob{uuid.uuid4().hex[:8]}"
         ann.ok("register", "--profile", "bob", "-u", name, "--password-stdin", stdin=PASSWORD)
         as_bob = ann.run("whoami", env=ann.env(TASKSYNC_PROFILE="bob"))
@@ -195,6 +188,9 @@ class TestRawApi:
         create = next(
             o for o in operations if (o["method"], o["path"]) == ("POST", "/api/v1/rooms")
         )
+        table = ann.ok("api", "--list", "--columns", "method,path")
+        assert "/api/v1/rooms/{room_id}" in table
+        assert create["operation"] not in table
         room = json.loads(ann.ok("api", create["operation"], "-d", '{"name": "By id"}'))
         get = next(
             o for o in operations if (o["method"], o["path"]) == ("GET", "/api/v1/rooms/{room_id}")
@@ -225,51 +221,13 @@ def test_an_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_interactive_login_does_not_echo_the_password(ann: Terminal) -> None:
-    import fcntl
-    import pty
-    import select
-    import subprocess
-    import sys
-    import termios
-    import time
-
     me = json.loads(ann.ok("whoami", "--json"))
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tasksync", "login", "-u", me["username"]],
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-        env=ann.env(),
-        close_fds=True,
-        # The pseudo-terminal becomes the client's controlling terminal, as in a real shell
-        # (getpass turns echo off on it).
-        start_new_session=True,
-        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-    )
-    os.close(secondary)
-    seen = b""
-
-    def read_until(marker: bytes, seconds: float = 30) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + seconds
-        while marker not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([primary], [], [], 0.2)
-            if ready:
-                try:
-                    seen += os.read(primary, 1024)
-                except OSError:
-                    break
-        assert marker in seen, seen
-
+    login = InTerminal(["login", "-u", me["username"]], ann.env())
     try:
         # click prints "Password:", then getpass turns echo off and prints the last " ".
-        read_until(b"Password: ")
-        os.write(primary, PASSWORD.encode() + b"\n")
-        read_until(b"Signed in")
-        assert process.wait(timeout=30) == 0
+        login.read_until(b"Password: ")
+        login.type(PASSWORD)
+        login.read_until(b"Signed in")
     finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(primary)
-    assert PASSWORD.encode() not in seen
+        assert login.finish() == 0
+    assert PASSWORD.encode() not in login.seen

@@ -1,14 +1,15 @@
 """`tasksync watch ROOM` against a real embedded stack on a loopback port."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from tasksync import stack
-from tasksync.cli.watch import Stopped, Watcher, password_sign_in
+from tasksync.cli.watch import Stopped, Watcher
 from tests.helpers.builders import signed_up
 from tests.helpers.rooms import create_room
 from tests.helpers.servers import running_server
@@ -52,3 +53,20 @@ class TestWatch:
 
 async def _any(lines: list[str], text: str) -> str | None:
     return next((line for line in lines if text in line), None)
+
+
+def password_sign_in(base_url: str, username: str, password: str) -> Callable[[], dict[str, Any]]:
+    """Signs in with a password; the tokens with the access token's expiry (`tasksync watch`
+    itself refreshes the stored sign-in instead)."""
+
+    def sign_in() -> dict[str, Any]:
+        response = httpx.post(
+            base_url.rstrip("/") + "/api/v1/auth/login",
+            json={"username": username, "password": password},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        tokens = response.json()
+        return {**tokens, "expires_at": time.time() + int(tokens["expires_in"])}
+
+    return sign_in

@@ -216,29 +216,6 @@ def seed_data(
     console.print(f"Sign in as {done.usernames[0]} (password {seeding.PASSWORD!r}).")
 
 
-@app.command()
-def watch(
-    room_id: Annotated[str, typer.Argument(help="The room's id.")],
-    username: Annotated[str, typer.Option(envvar="TASKSYNC_USERNAME", prompt=True)],
-    password: Annotated[
-        str, typer.Option(envvar="TASKSYNC_PASSWORD", prompt=True, hide_input=True)
-    ],
-    url: Annotated[str, typer.Option(envvar="TASKSYNC_URL", help="The gateway.")] = (
-        "http://127.0.0.1:8000"
-    ),
-) -> None:
-    """Print a room's events live, as they happen (Ctrl+C stops)."""
-    from tasksync.cli.watch import Stopped, Watcher, password_sign_in
-
-    watcher = Watcher(url, room_id, sign_in=password_sign_in(url, username, password), out=print)
-    try:
-        asyncio.run(watcher.run())
-    except KeyboardInterrupt:
-        return
-    except Stopped as stopped:
-        raise _fail(str(stopped)) from stopped
-
-
 @users_app.command()
 def promote(
     username: Annotated[str, typer.Argument(help="Who becomes a system administrator.")],

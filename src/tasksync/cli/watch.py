@@ -1,6 +1,8 @@
-"""`tasksync watch ROOM`: a room's events, printed as they happen (a client of /api/v1/live).
+"""What `tasksync watch ROOM` (cli/client/live.py) runs: a room's events, printed as they
+happen (a client of /api/v1/live).
 
-It signs in over HTTP, opens the live socket, narrows it to the room and prints one line per
+It takes an access token from `sign_in` (the client refreshes its stored sign-in), opens the
+live socket, narrows it to the room and prints one line per
 event. When the socket drops it reconnects with backoff and resumes after the last number it
 printed; a `reset` (the server no longer holds what was missed) is printed as such.
 """
@@ -11,7 +13,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import websockets
 
 
@@ -95,21 +96,3 @@ class Watcher:
         elif kind == "reset":
             self.last_seq = None
             self.out("[missed more than the server keeps: refetch the room]")
-
-
-def password_sign_in(base_url: str, username: str, password: str) -> Callable[[], dict[str, Any]]:
-    """Signs in with a password; the tokens with the access token's expiry."""
-
-    def sign_in() -> dict[str, Any]:
-        response = httpx.post(
-            base_url.rstrip("/") + "/api/v1/auth/login",
-            json={"username": username, "password": password},
-            timeout=10,
-        )
-        if response.status_code != 200:
-            detail = response.json().get("detail", response.text)
-            raise Stopped(f"sign-in failed: {detail}")
-        tokens = response.json()
-        return {**tokens, "expires_at": time.time() + int(tokens.get("expires_in", 900))}
-
-    return sign_in

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tasksync.cli.client.options import Json, ProfileName, Url
+from tasksync.cli.client.options import Columns, Json, ProfileName, Url
 from tasksync.cli.client.output import API_ERROR, out, print_json, print_rows, reports_errors
 from tasksync.cli.client.session import Session
 
@@ -111,6 +111,7 @@ def call_api(
         bool, typer.Option("--list", help="List the server's operations.")
     ] = False,
     as_json: Json = False,
+    columns: Columns = None,
     url: Url = None,
     profile: ProfileName = None,
 ) -> None:
@@ -124,7 +125,7 @@ def call_api(
             if as_json:
                 print_json(operations)
             else:
-                print_rows(operations, ["operation", "method", "path", "summary"])
+                print_rows(operations, ["operation", "method", "path", "summary"], chosen=columns)
             return
         if target is None:
             raise typer.BadParameter("give METHOD PATH or an operation id", param_hint="TARGET")

@@ -7,7 +7,7 @@ from typing import Any
 from tasksync.cli.client.session import API, ClientError, Session
 
 
-def _is_uuid(text: str) -> bool:
+def is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
     except ValueError:
@@ -17,7 +17,7 @@ def _is_uuid(text: str) -> bool:
 
 def room(session: Session, ref: str) -> dict[str, Any]:
     """The room `ref` names, among the caller's rooms."""
-    if _is_uuid(ref):
+    if is_uuid(ref):
         return session.call("GET", f"{API}/rooms/{ref}")
     rooms = list(session.pages(f"{API}/rooms", {"limit": 200}))
     for matches in (
@@ -34,7 +34,7 @@ def room(session: Session, ref: str) -> dict[str, Any]:
 
 def task(session: Session, ref: str) -> dict[str, Any]:
     """The task `ref` names: an id, or `ROOM#NUMBER`."""
-    if _is_uuid(ref):
+    if is_uuid(ref):
         return session.call("GET", f"{API}/tasks/{ref}")
     room_ref, hash_, number = ref.rpartition("#")
     if not hash_ or not room_ref or not number.isdigit() or int(number) < 1:

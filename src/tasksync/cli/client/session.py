@@ -1,6 +1,7 @@
 """One signed-in conversation with a TaskSync server: the stored profile, the access token
 refreshed transparently, and errors turned into what the commands report."""
 
+import time
 from typing import Any
 
 import httpx
@@ -41,6 +42,10 @@ def problem_of(response: httpx.Response) -> dict[str, Any]:
     return {"title": response.reason_phrase or "Error", "status": response.status_code}
 
 
+def _not_signed_in(url: str) -> "ClientError":
+    return ClientError(f"Not signed in to {url}. Run `tasksync login` (or `tasksync register`).")
+
+
 class Session:
     def __init__(self, *, profile: str | None = None, url: str | None = None) -> None:
         self.saved = profiles.load()
@@ -63,9 +68,7 @@ class Session:
         """Sends one request; with `auth`, signs it and, when the access token has expired,
         refreshes it once and sends it again."""
         if auth and not self.signed_in:
-            raise ClientError(
-                f"Not signed in to {self.url}. Run `tasksync login` (or `tasksync register`)."
-            )
+            raise _not_signed_in(self.url)
         response = self._send(method, path, auth=auth, **kwargs)
         if auth and response.status_code == 401:
             self._refresh()
@@ -79,6 +82,32 @@ class Session:
         if response.status_code >= 400:
             raise ApiError(response.status_code, problem_of(response))
         return response.json() if response.content else None
+
+    def open(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Sends one signed request and returns its answer unread, for streaming either way:
+        the caller closes it. It is never sent twice (a streamed body cannot be), so make
+        any other call first, which refreshes an expired access token; a problem answer
+        raises ApiError."""
+        if not self.signed_in:
+            raise _not_signed_in(self.url)
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers["Authorization"] = f"Bearer {self.profile.access_token}"
+        request = self.http.build_request(method, path, headers=headers, **kwargs)
+        try:
+            response = self.http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise Unreachable(self.url, str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            problem = {"title": response.reason_phrase or "Error"}
+            try:
+                response.read()
+                problem = problem_of(response)
+            except httpx.TransportError:
+                pass  # the status alone says what happened
+            finally:
+                response.close()
+            raise ApiError(response.status_code, problem)
+        return response
 
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """Every item of a paged list, page after page."""
@@ -123,7 +152,15 @@ class Session:
         except httpx.TransportError as exc:
             raise Unreachable(self.url, str(exc) or type(exc).__name__) from exc
 
-    def _refresh(self) -> None:
+    def fresh_tokens(self) -> dict[str, Any]:
+        """A new access token now, with `expires_at` (epoch seconds): for a long-lived
+        connection that presents its token itself (`tasksync watch`)."""
+        if not self.signed_in:
+            raise _not_signed_in(self.url)
+        tokens = self._refresh()
+        return {**tokens, "expires_at": time.time() + int(tokens.get("expires_in", 900))}
+
+    def _refresh(self) -> dict[str, Any]:
         response = self._send(
             "POST",
             f"{API}/auth/refresh",
@@ -136,7 +173,9 @@ class Session:
             raise ClientError(
                 f"Your session on {self.url} has ended. Run `tasksync login` to sign in again."
             )
-        self._keep(response.json())
+        tokens: dict[str, Any] = response.json()
+        self._keep(tokens)
+        return tokens
 
     def _keep(self, tokens: dict[str, Any]) -> None:
         self.profile.access_token = tokens["access_token"]
