@@ -65,13 +65,8 @@ class StalledClient:
 
 class TestSlowClient:
     async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everything(
-        self, serve: Serve, backend: str, request: pytest.FixtureRequest
+        self, serve: Serve
     ) -> None:
-        if backend == "sqlite":
-            # Known since the activity service joined the embedded stack: on SQLite the
-            # stalled socket is not closed within the client's 15 s (it passes without
-            # activity mounted). Left open in issue 19's note; postgres is held to it.
-            request.applymarker(pytest.mark.xfail(reason="stalled socket close on SQLite"))
         async with (
             serve(live_send_queue=4, send_buffer=4096) as url,
             httpx.AsyncClient(base_url=url) as http,

@@ -1,7 +1,9 @@
 """The embedded transport: delivery inside one process, to the other mounted services.
 
-The relay calls `publish`, which hands each event to every subscribed service and returns
-once each has applied it (or dead-lettered it); only then are the outbox rows marked relayed.
+The relay calls `publish`, which hands the events to every subscribed service and returns
+once each has applied them (or dead-lettered them); only then are the outbox rows marked
+relayed. Each service takes the events in order, and the services take them side by side, so
+that a slow one (the audit on SQLite, say) never delays the others' pushes.
 A crash in between leaves them unmarked, and they are delivered again on the next start,
 where the consumers' inbox turns the repeat into a no-op.
 """
@@ -45,7 +47,18 @@ class InProcessBus:
         if self._closed:
             raise RuntimeError("the in-process bus is closed (the stack is stopping)")
         await self._ready_event().wait()
-        for envelope in envelopes:
-            for types, deliver in list(self._subscribers.values()):
-                if envelope["type"] in types:
-                    await deliver(envelope)
+        outcomes = await asyncio.gather(
+            *(
+                _deliver_in_order(deliver, [e for e in envelopes if e["type"] in types])
+                for types, deliver in list(self._subscribers.values())
+            ),
+            return_exceptions=True,  # every service finishes before the relay hears of one failure
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+
+async def _deliver_in_order(deliver: Deliver, envelopes: list[dict[str, Any]]) -> None:
+    for envelope in envelopes:
+        await deliver(envelope)
