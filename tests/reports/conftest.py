@@ -84,16 +84,27 @@ class Feed:
     numbers: dict[UUID, int] = field(default_factory=dict)
 
     def created(
-        self, at: datetime, *, status: str = "pending", priority: str = "none",
-        assignee_id: UUID | None = None, deadline: datetime | None = None,
+        self,
+        at: datetime,
+        *,
+        status: str = "pending",
+        priority: str = "none",
+        assignee_id: UUID | None = None,
+        deadline: datetime | None = None,
         task_id: UUID | None = None,
     ) -> UUID:
         task_id = task_id or uuid7()
         self.numbers[task_id] = len(self.numbers) + 1
         self.versions[task_id] = 1
         data = TaskCreated(
-            task_id=task_id, room_id=self.room_id, number=self.numbers[task_id], title="Task",
-            status=status, priority=priority, assignee_id=assignee_id, deadline=deadline,
+            task_id=task_id,
+            room_id=self.room_id,
+            number=self.numbers[task_id],
+            title="Task",
+            status=status,
+            priority=priority,
+            assignee_id=assignee_id,
+            deadline=deadline,
             created_by=self.actor_id,
         )
         self.sent.append(envelope(data, at=at, actor_id=self.actor_id, room_id=self.room_id))
@@ -104,8 +115,11 @@ class Feed:
         if "status" in changes:
             changes["completed_at"] = at if changes["status"] == "completed" else None
         data = TaskUpdated(
-            task_id=task_id, room_id=self.room_id, number=self.numbers[task_id],
-            version=self.versions[task_id], changes=changes,
+            task_id=task_id,
+            room_id=self.room_id,
+            number=self.numbers[task_id],
+            version=self.versions[task_id],
+            changes=changes,
         )
         sent = envelope(data, at=at, actor_id=self.actor_id, room_id=self.room_id)
         self.sent.append(sent)
