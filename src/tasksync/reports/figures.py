@@ -1,12 +1,12 @@
 """Pure arithmetic of the reports: people's days in a time zone, the status of every task at
 each day's end, percentiles and histograms. No I/O."""
 
+import bisect
 import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from tasksync.contracts.tasks import Status
@@ -64,34 +64,25 @@ def week_start(day: date) -> date:
 
 
 def status_at_day_ends(
-    moves: Iterable[tuple[UUID, str, datetime]], days: Days
+    before: dict[str, int], moves: Iterable[tuple[str, str | None, datetime]], days: Days
 ) -> list[dict[str, int]]:
-    """For each day, how many tasks were in each status when it ended. `moves` are the
-    transitions (task, status, time) ordered by task, then time (then version)."""
+    """For each day, how many tasks were in each status when it ended: `before` counts them
+    when the first day began, and each move (status, previous status or None for a task's
+    first, time) during the days shifts one task from one status to the other from the end
+    of its day on."""
     ends = [day_end(day, days.zone) for day in days]
-    counts = [dict.fromkeys(STATUSES, 0) for _ in ends]
-    current: UUID | None = None
-    history: list[tuple[datetime, str]] = []
-
-    def count(history: list[tuple[datetime, str]]) -> None:
-        # Walk the day ends alongside the task's moves: the status at an end is the last
-        # move before it (none yet: the task did not exist).
-        index, status = 0, None
-        for day, end in enumerate(ends):
-            while index < len(history) and history[index][0] < end:
-                status = history[index][1]
-                index += 1
-            if status is not None:
-                counts[day][status] = counts[day].get(status, 0) + 1
-
-    for task_id, status, at in moves:
-        if task_id != current:
-            if history:
-                count(history)
-            current, history = task_id, []
-        history.append((at, status))
-    if history:
-        count(history)
+    shifts = [dict.fromkeys(STATUSES, 0) for _ in ends]
+    for status, previous, at in moves:
+        day = bisect.bisect_right(ends, at)
+        if day == len(ends):
+            continue
+        shifts[day][status] = shifts[day].get(status, 0) + 1
+        if previous is not None:
+            shifts[day][previous] = shifts[day].get(previous, 0) - 1
+    counts, current = [], {status: before.get(status, 0) for status in STATUSES}
+    for shift in shifts:
+        current = {status: current.get(status, 0) + n for status, n in shift.items()}
+        counts.append({status: current[status] for status in STATUSES})
     return counts
 
 

@@ -142,14 +142,49 @@ async def completions(
     return list(rows)
 
 
-async def moves_before(session: AsyncSession, room_id: UUID, end: datetime) -> Any:
-    """The room's transitions before `end`, by task then time: the flow's input."""
-    return await session.execute(
-        select(Transition.task_id, Transition.status, Transition.at)
+async def statuses_at(session: AsyncSession, room_id: UUID, moment: datetime) -> dict[str, int]:
+    """How many of the room's tasks were in each status at `moment` (each task's last move
+    before it)."""
+    latest = (
+        select(
+            Transition.status,
+            func.row_number()
+            .over(
+                partition_by=Transition.task_id,
+                order_by=(Transition.at.desc(), Transition.version.desc()),
+            )
+            .label("rank"),
+        )
+        .join(T, T.id == Transition.task_id)
+        .where(*_live([room_id]), Transition.at < moment)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(latest.c.status, func.count()).where(latest.c.rank == 1).group_by(latest.c.status)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def moves_between(
+    session: AsyncSession, room_id: UUID, start: datetime, end: datetime
+) -> list[Any]:
+    """The room's moves in [start, end): (status, the task's status before or None, time)."""
+    moves = (
+        select(
+            Transition.status,
+            Transition.at,
+            func.lag(Transition.status)
+            .over(partition_by=Transition.task_id, order_by=(Transition.at, Transition.version))
+            .label("previous"),
+        )
         .join(T, T.id == Transition.task_id)
         .where(*_live([room_id]), Transition.at < end)
-        .order_by(Transition.task_id, Transition.at, Transition.version)
+        .subquery()
     )
+    rows = await session.execute(
+        select(moves.c.status, moves.c.previous, moves.c.at).where(moves.c.at >= start)
+    )
+    return list(rows)
 
 
 async def workload(session: AsyncSession, room_id: UUID, now: datetime) -> list[Any]:

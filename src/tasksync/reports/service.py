@@ -75,8 +75,9 @@ async def cumulative_flow(
     session: AsyncSession, *, room_id: UUID, days: Days
 ) -> list[dict[str, Any]]:
     """Per day, how many tasks were in each status at its end."""
-    moves = await queries.moves_before(session, room_id, days.end)
-    counts = status_at_day_ends(moves, days)
+    before = await queries.statuses_at(session, room_id, days.start)
+    moves = await queries.moves_between(session, room_id, days.start, days.end)
+    counts = status_at_day_ends(before, moves, days)
     return [{"date": day, **found} for day, found in zip(days, counts, strict=True)]
 
 
