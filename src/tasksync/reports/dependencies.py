@@ -7,7 +7,8 @@ a thread pool, and the hand-off costs more than the function.
 
 from datetime import date, timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import Depends, Query, Request
 
@@ -17,6 +18,8 @@ from tasksync.reports.runtime import ReportsRuntime
 from tasksync.reports.settings import ReportsSettings
 
 DEFAULT_DAYS = 30
+# Days a report may cover: beyond them a day's end in UTC may not be a datetime at all.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 async def _runtime(request: Request) -> ReportsRuntime:
@@ -28,14 +31,19 @@ async def _runtime(request: Request) -> ReportsRuntime:
 Runtime = Annotated[ReportsRuntime, Depends(_runtime)]
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def zone_named(name: str) -> ZoneInfo:
     """The IANA time zone `name`; a 422 for a name that is not one."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidField(
-            f"Invalid fields: tz ({name!r} is not an IANA time zone, e.g. Europe/Kyiv)."
-        ) from None
+    if name in _zone_names():
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise InvalidField(f"Invalid fields: tz ({name!r} is not an IANA time zone, e.g. Europe/Kyiv).")
 
 
 async def _zone(
@@ -57,6 +65,8 @@ def days_between(
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise InvalidField("Invalid fields: from (after `to`).")
+    if first < EARLIEST or last > LATEST:
+        raise InvalidField(f"Invalid fields: from, to (days between {EARLIEST} and {LATEST}).")
     if (last - first).days + 1 > max_days:
         raise InvalidField(f"Invalid fields: from, to (a range covers at most {max_days} days).")
     return Days(first, last, zone)
