@@ -6,8 +6,8 @@ a thread pool, and the hand-off costs more than the function.
 """
 
 from datetime import date, timedelta
-from typing import Annotated, Literal
 from functools import cache
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import Depends, Query, Request
