@@ -1,6 +1,6 @@
 """The reports service in distributed mode: each service behind its own HTTP server on
 PostgreSQL, events on Redis Streams. A member reads reports in JSON and CSV, downloads an
-XLSX export."""
+XLSX export; a rebuild reads the tasks service over HTTP."""
 
 import csv
 import io
@@ -10,9 +10,12 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from tasksync import stack
+from tasksync.reports.commands import rebuild_from_tasks
 from tests.helpers.builders import signed_up
 from tests.helpers.distributed import distributed_stack
 from tests.helpers.rooms import create_room, join
+from tests.helpers.servers import running_server
 from tests.helpers.tasks import create_task
 from tests.helpers.waiting import eventually
 
@@ -64,3 +67,29 @@ async def test_reports_and_an_xlsx_export_over_http(settings: dict[str, Any]) ->
         assert sheet is not None
         titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
         assert titles == ["'=1+1", "Two"]
+
+
+async def test_a_rebuild_reads_the_tasks_service_over_http(settings: dict[str, Any]) -> None:
+    """`tasksync reports rebuild` in distributed mode: the snapshot comes from a tasks
+    server at its address (a second replica here), and the answers stay the same."""
+    async with (
+        distributed_stack(settings, *SERVICES) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
+    ):
+        owner = await signed_up(client, "owner_person")
+        room = await create_room(client, owner, "Board")
+        for n in range(3):
+            await create_task(client, owner, room["id"], f"Task {n}", status="in_progress")
+        summary = f"/api/v1/rooms/{room['id']}/reports/summary"
+
+        async def fed() -> dict | None:
+            found = (await client.get(summary, headers=owner.headers)).json()
+            return found if found["total"] == 3 else None
+
+        before = await eventually(fed)
+        async with running_server(stack.build_service("tasks", **settings)) as tasks_url:
+            reports = stack.settings_for("reports", **settings, service_urls={"tasks": tasks_url})
+            async with stack.migrated_database("reports", **settings) as db:
+                assert await rebuild_from_tasks(db, reports) == 3
+        after = (await client.get(summary, headers=owner.headers)).json()
+        assert {**after, "as_of": None} == {**before, "as_of": None}
