@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tasksync.common.clock import Clock, utcnow
 from tasksync.common.db import Database
-from tasksync.reports import rebuild
+from tasksync.reports import queries, rebuild
 from tasksync.reports.commands import empty
 from tasksync.reports.models import ReportTask
 from tests.helpers.rooms import RoleRoom
@@ -143,6 +143,41 @@ class TestRebuild:
                     at=utcnow(),
                 )
         assert await answers(client, room) == rebuilt
+
+    async def test_a_row_left_by_an_update_without_its_creation_is_rebuilt_whole(
+        self,
+        client: httpx.AsyncClient,
+        room: RoleRoom,
+        reports_app: FastAPI,
+        reports_db: Database,
+        clock: Clock,
+    ) -> None:
+        await a_room_of_tasks(client, room, reports_db)
+        clock.set(utcnow() + timedelta(hours=1))
+        fed = await answers(client, room)
+        async with reports_db.sessionmaker() as session:
+            row = (await session.scalars(select(ReportTask).limit(1))).one()
+        await empty(reports_db)
+        # An update whose task's creation the emptied model no longer has.
+        async with reports_db.sessionmaker.begin() as session:
+            await rebuild.feed.task_updated(
+                session,
+                task_id=row.id,
+                room_id=row.room_id,
+                number=row.number,
+                version=1,
+                changes={"title": "Renamed"},
+                at=utcnow(),
+            )
+        # The rebuild's page lands after it (the model was emptied before the update came).
+        tasks = reports_app.state.kit.services.client("tasks")
+        page = await rebuild._page(tasks, after=None, limit=100, token=None)
+        built = [rebuild.rows_of(item) for item in page["items"]]
+        async with reports_db.sessionmaker.begin() as session:
+            await queries.add_rebuilt(
+                session, [row for row, _ in built], [m for _, moves in built for m in moves]
+            )
+        assert await answers(client, room) == fed
 
 
 class TestSnapshot:

@@ -79,10 +79,17 @@ async def clear_model(session: AsyncSession) -> None:
 async def add_rebuilt(
     session: AsyncSession, tasks: Sequence[dict[str, Any]], moves: Sequence[dict[str, Any]]
 ) -> None:
-    """Writes rebuilt rows; a task an event has written meanwhile is left as the event made it."""
+    """Writes rebuilt rows. A task whose creation an event brought meanwhile (or that an event
+    deleted) is left as the events made it; a row an update made before its creation arrived
+    (whose creation came before the rebuild emptied the model) is replaced."""
     if not tasks:
         return
     ids = [task["id"] for task in tasks]
+    stubs = and_(ReportTask.id.in_(ids), ReportTask.created_at.is_(None), ~ReportTask.deleted)
+    stub_ids = list((await session.scalars(select(ReportTask.id).where(stubs))).all())
+    if stub_ids:
+        await session.execute(delete(Transition).where(Transition.task_id.in_(stub_ids)))
+        await session.execute(delete(ReportTask).where(ReportTask.id.in_(stub_ids)))
     known = set((await session.scalars(select(ReportTask.id).where(ReportTask.id.in_(ids)))).all())
     fresh = [task for task in tasks if task["id"] not in known]
     if fresh:
