@@ -63,6 +63,7 @@ def test_distributed_ports_follow_the_gateway_port() -> None:
         "tasks": [9003, 9103],
         "comments": [9004],
         "activity": [9007],
+        "reports": [9008],
         "realtime": [9009],
         "files": [9005],
         "gateway": [9000],

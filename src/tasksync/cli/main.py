@@ -19,6 +19,8 @@ users_app = typer.Typer(no_args_is_help=True, help="Accounts and signing keys.")
 app.add_typer(users_app, name="users")
 activity_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
 app.add_typer(activity_app, name="activity")
+reports_app = typer.Typer(no_args_is_help=True, help="Reports and their read model.")
+app.add_typer(reports_app, name="reports")
 app.add_typer(events_app, name="events")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(client_app)
@@ -256,3 +258,27 @@ def verify_activity(data_dir: DataDir = None) -> None:
     typer.echo(orjson.dumps(answer, default=str).decode())
     if not verdict.ok:
         raise typer.Exit(1)
+
+
+@reports_app.command("rebuild")
+def rebuild_reports(data_dir: DataDir = None) -> None:
+    """Rebuild the reports' read model from the tasks service. Distributed: at once, from the
+    running tasks service. Embedded: the model is emptied and rebuilt when TaskSync next
+    starts."""
+    from tasksync.reports import commands
+
+    overrides = _overrides(data_dir)
+    settings = stack.settings_for("reports", **overrides)
+
+    async def run() -> int | None:
+        async with stack.migrated_database("reports", **overrides) as db:
+            if settings.postgres_url:
+                return await commands.rebuild_from_tasks(db, settings)
+            await commands.empty(db)
+            return None
+
+    count = asyncio.run(run())
+    if count is None:
+        console.print("[green]Emptied[/] the reports model: it is rebuilt when TaskSync starts.")
+    else:
+        console.print(f"[green]Rebuilt[/] the reports model from {count} tasks.")

@@ -5,11 +5,12 @@ import asyncio
 import hmac
 import ipaddress
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from tasksync.common.errors import Forbidden, ServiceUnavailable
+from tasksync.common.errors import Forbidden, NotFound, ServiceUnavailable
 from tasksync.common.settings import MetricsSettings
 
 router = APIRouter(include_in_schema=False)
@@ -80,3 +81,15 @@ async def metrics(request: Request) -> Response:
     if not request.app.state.metrics_access.allows(request):
         raise Forbidden("Metrics are served to the configured scrapers only.")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _internal_caller(request: Request) -> None:
+    """Another service or an operator's command: the same callers as `/metrics` (the
+    configured networks, or the metrics token). Anyone else gets 404, as for no route."""
+    if not request.app.state.metrics_access.allows(request):
+        raise NotFound("No such route.")
+
+
+# A route that serves data to other services without a user behind the call (a rebuild of a
+# read model): the gateway routes no `/internal/` path, and this keeps others out.
+InternalCaller = Annotated[None, Depends(_internal_caller)]

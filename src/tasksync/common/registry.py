@@ -37,7 +37,7 @@ GATEWAY = ServiceSpec(
     "gateway",
     8000,
     paths=("/api/v1/overview",),
-    depends_on=("users", "rooms", "tasks", "comments", "files", "activity"),
+    depends_on=("users", "rooms", "tasks", "comments", "files", "activity", "reports"),
     description="The single public entry point.",
 )
 
@@ -99,6 +99,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
         keeps=("room_roles",),
         definition="tasksync.activity.app:definition",
         description="The audit trail of everything that happened.",
+    ),
+    ServiceSpec(
+        "reports",
+        8008,
+        paths=("/api/v1/rooms/{room_id}/reports", "/api/v1/reports"),
+        depends_on=("rooms", "tasks"),
+        keeps=("room_roles",),
+        definition="tasksync.reports.app:definition",
+        description="Dashboards, flow metrics and exports of rooms.",
     ),
     ServiceSpec(
         "realtime",

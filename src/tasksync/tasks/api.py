@@ -1,14 +1,16 @@
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from tasksync.common.concurrency import IfMatch, etag
 from tasksync.common.db import DbSession
+from tasksync.common.health import InternalCaller
 from tasksync.common.idempotency import IdempotentWrite
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.responses import json_response
 from tasksync.common.room_roles import RoomMember, RoomRoles
-from tasksync.tasks import reads, service
+from tasksync.tasks import queries, reads, service
 from tasksync.tasks.dependencies import (
     Filters,
     MyFilters,
@@ -20,6 +22,8 @@ from tasksync.tasks.dependencies import (
 from tasksync.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
+# Served to other services only (the gateway routes no `/internal/` path).
+internal = APIRouter(include_in_schema=False)
 
 
 def _with_etag(response: Response, task: TaskRead) -> TaskRead:
@@ -99,3 +103,16 @@ async def delete_task(
 ) -> None:
     """Delete a task: your own (members and up), or anyone's (admins and owners)."""
     await service.delete_task(session, task=found.task, access=found.access, if_match=if_match)
+
+
+@internal.get("/internal/tasks/snapshot")
+async def task_snapshot(
+    _: InternalCaller,
+    session: DbSession,
+    after: Annotated[UUID | None, Query(description="the last id of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> Response:
+    """Every task's facts by id, a page at a time, for a read model's rebuild (reports)."""
+    rows = await queries.snapshot(session, after=after, limit=limit)
+    items = [dict(row._mapping) for row in rows]
+    return json_response({"items": items, "next": items[-1]["id"] if len(items) == limit else None})

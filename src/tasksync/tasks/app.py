@@ -1,6 +1,6 @@
 from tasksync.common.app import ServiceDefinition
 from tasksync.common.kit import Kit
-from tasksync.tasks.api import router
+from tasksync.tasks.api import internal, router
 from tasksync.tasks.events import handlers
 from tasksync.tasks.models import Base, event_tables, idempotency_keys, room_roles
 from tasksync.tasks.page_cache import PageCache
@@ -16,7 +16,7 @@ async def _start(kit: Kit) -> PageCache:
 definition = ServiceDefinition(
     name="tasks",
     settings=TasksSettings,
-    routers=[router],
+    routers=[router, internal],
     metadata=Base.metadata,
     event_tables=event_tables,
     handlers=handlers,

@@ -47,6 +47,8 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]
+    # The first move to in progress (kept when it moves on): reports rebuild cycle times from it.
+    started_at: Mapped[datetime | None]
     # Comments under it that are not deleted (kept from the comments service's events).
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Files attached to it (kept from the files service's events).

@@ -338,3 +338,29 @@ async def delete_room_tasks(session: AsyncSession, room_id: UUID) -> Sequence[Ro
     )
     await session.execute(delete(RoomCounter).where(RoomCounter.room_id == room_id))
     return rows
+
+
+SNAPSHOT_COLUMNS = (
+    Task.id,
+    Task.room_id,
+    Task.number,
+    Task.title,
+    Task.status,
+    Task.priority,
+    Task.assignee_id,
+    Task.labels,
+    Task.deadline,
+    Task.created_at,
+    Task.started_at,
+    Task.completed_at,
+    Task.updated_at,
+    Task.version,
+)
+
+
+async def snapshot(session: AsyncSession, *, after: UUID | None, limit: int) -> list[Row[Any]]:
+    """Every task's facts, by id, `limit` at a time after `after` (a read model's rebuild)."""
+    query = select(*SNAPSHOT_COLUMNS).order_by(Task.id).limit(limit)
+    if after is not None:
+        query = query.where(Task.id > after)
+    return list((await session.execute(query)).all())

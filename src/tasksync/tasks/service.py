@@ -43,6 +43,8 @@ async def _check_assignee(
 
 
 def _set_status(task: Task, status: Status) -> None:
+    if status == Status.in_progress and task.started_at is None:
+        task.started_at = utcnow()
     if status == Status.completed and task.status != Status.completed:
         task.completed_at = utcnow()
     elif status != Status.completed:
@@ -77,6 +79,7 @@ async def create_task(
         created_at=now,
         updated_at=now,
         completed_at=None,
+        started_at=None,
         status=Status.pending.value,
     )
     _set_status(task, data.status)
