@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
-from tasksync.common.room_roles import RoomMember
+from tasksync.common.room_roles import RoomMember, RoomViewer
 from tasksync.reports import exports, render, service
 from tasksync.reports.dependencies import DayRange, OutputFormat, Runtime, Zone
 from tasksync.reports.schemas import (
@@ -31,7 +31,7 @@ CSV = {200: {"content": {render.CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}
 @router.get(f"{ROOM}/summary", response_model=SummaryRead, responses=CSV)
 async def summary(
     room_id: UUID,
-    _: RoomMember,
+    _: RoomViewer,
     session: DbSession,
     zone: Zone,
     runtime: Runtime,
@@ -46,7 +46,7 @@ async def summary(
 
 @router.get(f"{ROOM}/cumulative-flow", response_model=FlowRead, responses=CSV)
 async def cumulative_flow(
-    room_id: UUID, _: RoomMember, session: DbSession, days: DayRange, format: OutputFormat = "json"
+    room_id: UUID, _: RoomViewer, session: DbSession, days: DayRange, format: OutputFormat = "json"
 ) -> Any:
     """Per day, how many tasks were in each status at the end of the day."""
     found = await service.cumulative_flow(session, room_id=room_id, days=days)
@@ -58,7 +58,7 @@ async def cumulative_flow(
 
 @router.get(f"{ROOM}/burndown", response_model=BurndownRead, responses=CSV)
 async def burndown(
-    room_id: UUID, _: RoomMember, session: DbSession, days: DayRange, format: OutputFormat = "json"
+    room_id: UUID, _: RoomViewer, session: DbSession, days: DayRange, format: OutputFormat = "json"
 ) -> Any:
     """Open tasks at the end of each day, with the ideal line down to none at `to`."""
     found = await service.burndown(session, room_id=room_id, days=days)
@@ -71,7 +71,7 @@ async def burndown(
 @router.get(f"{ROOM}/throughput", response_model=ThroughputRead, responses=CSV)
 async def throughput(
     room_id: UUID,
-    _: RoomMember,
+    _: RoomViewer,
     session: DbSession,
     zone: Zone,
     runtime: Runtime,
@@ -99,7 +99,7 @@ async def _flow_time(
 
 @router.get(f"{ROOM}/cycle-time", response_model=FlowTimeRead, responses=CSV)
 async def cycle_time(
-    room_id: UUID, _: RoomMember, session: DbSession, days: DayRange, format: OutputFormat = "json"
+    room_id: UUID, _: RoomViewer, session: DbSession, days: DayRange, format: OutputFormat = "json"
 ) -> Any:
     """First move to in progress -> last completion, of the tasks completed in the range."""
     return await _flow_time("cycle", room_id, session, days, format)
@@ -107,7 +107,7 @@ async def cycle_time(
 
 @router.get(f"{ROOM}/lead-time", response_model=FlowTimeRead, responses=CSV)
 async def lead_time(
-    room_id: UUID, _: RoomMember, session: DbSession, days: DayRange, format: OutputFormat = "json"
+    room_id: UUID, _: RoomViewer, session: DbSession, days: DayRange, format: OutputFormat = "json"
 ) -> Any:
     """Creation -> last completion, of the tasks completed in the range."""
     return await _flow_time("lead", room_id, session, days, format)
@@ -116,7 +116,7 @@ async def lead_time(
 @router.get(f"{ROOM}/workload", response_model=WorkloadRead, responses=CSV)
 async def workload(
     room_id: UUID,
-    _: RoomMember,
+    _: RoomViewer,
     session: DbSession,
     runtime: Runtime,
     format: OutputFormat = "json",
