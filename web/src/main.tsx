@@ -1,0 +1,8 @@
+import { render } from "preact";
+import { App } from "./App";
+import { interceptLinks } from "./router";
+import "./styles.css";
+
+const root = document.getElementById("app")!;
+interceptLinks(root);
+render(<App />, root);
