@@ -80,7 +80,8 @@ class TestItsFiles:
         assert response.headers.get_list("cache-control") == ["no-cache"]
 
     @pytest.mark.parametrize(
-        "path", ["/assets/index-old.js", "/.hidden", "/assets/../../outside.txt", "/%2e%2e/outside.txt"]
+        "path",
+        ["/assets/index-old.js", "/.hidden", "/assets/../../outside.txt", "/%2e%2e/outside.txt"],
     )
     async def test_a_missing_hidden_or_outside_file_is_404(
         self, embedded: AppFactory, dist: Path, path: str
@@ -88,7 +89,8 @@ class TestItsFiles:
         async with embedded(web_dist=dist) as running, running.client() as client:
             response = await client.get(path)
         assert response.status_code == 404
-        assert "outside" not in response.text and "secret" not in response.text
+        assert "outside" not in response.text
+        assert "secret" not in response.text
 
     async def test_an_unbuilt_app_says_how_to_build_it(
         self, embedded: AppFactory, tmp_path: Path
@@ -107,10 +109,12 @@ class TestNothingElseIsShadowed:
             unknown = await client.get("/api/v1/nothing-here")
             bare = await client.get("/api/nothing")
             jwks = await client.get("/.well-known/jwks.json")
-        assert me.status_code == 200 and me.json()["username"] == "ann"
+        assert me.status_code == 200
+        assert me.json()["username"] == "ann"
         assert_problem(unknown, 404)
         assert_problem(bare, 404)
-        assert jwks.status_code == 200 and "keys" in jwks.json()
+        assert jwks.status_code == 200
+        assert "keys" in jwks.json()
 
     @pytest.mark.parametrize("path", ["/health", "/ready", "/api/openapi.json", "/api/docs"])
     async def test_the_gateways_own_routes_keep_theirs(
