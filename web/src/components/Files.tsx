@@ -81,7 +81,7 @@ export function Files({ task, canWrite, members, changes }: { task: Task; canWri
       <ul class="file-list">
         {files.map((f) => (
           <li key={f.id} class="file card" data-testid="file">
-            {IMAGES.has(f.content_type) ? <Thumbnail file={f} /> : <span class="file-icon" aria-hidden="true">📄</span>}
+            {IMAGES.has(f.content_type) ? <Thumbnail file={f} /> : <span class="file-icon" aria-hidden="true">{f.name.split(".").pop()?.slice(0, 4).toUpperCase() || "FILE"}</span>}
             <div class="file-info">
               <button type="button" class="link file-name" onClick={() => void download(f)} title={`Download ${f.name}`}>
                 {f.name}

@@ -384,8 +384,16 @@ function TaskCard({
             {shortDate(task.deadline)}
           </span>
         )}
-        {(task.comment_count ?? 0) > 0 && <span class="muted small" title="Comments">💬 {task.comment_count}</span>}
-        {(task.file_count ?? 0) > 0 && <span class="muted small" title="Attachments">📎 {task.file_count}</span>}
+        {(task.comment_count ?? 0) > 0 && (
+          <span class="muted small">
+            {task.comment_count} {task.comment_count === 1 ? "comment" : "comments"}
+          </span>
+        )}
+        {(task.file_count ?? 0) > 0 && (
+          <span class="muted small">
+            {task.file_count} {task.file_count === 1 ? "file" : "files"}
+          </span>
+        )}
         {assignee && (
           <span class="avatar small" title={`Assigned to ${assignee}`}>
             {assignee.slice(0, 1).toUpperCase()}
