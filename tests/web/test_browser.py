@@ -28,7 +28,8 @@ async def register(page: Page, username: str) -> None:
 
 
 def card(page: Page, status: str, title: str) -> Any:
-    return page.locator(f'section[data-status="{status}"] [data-testid="task-card"]', has_text=title)
+    column = page.locator(f'section[data-status="{status}"]')
+    return column.get_by_test_id("task-card").filter(has_text=title)
 
 
 async def test_two_people_work_together_live(people: Any) -> None:
@@ -60,7 +61,8 @@ async def test_two_people_work_together_live(people: Any) -> None:
     await expect(card(b, "pending", "Write the report")).to_be_visible()
 
     # B drags it to in progress: A sees it move.
-    await card(b, "pending", "Write the report").drag_to(b.locator('section[data-status="in_progress"]'))
+    in_progress = b.locator('section[data-status="in_progress"]')
+    await card(b, "pending", "Write the report").drag_to(in_progress)
     await expect(card(b, "in_progress", "Write the report")).to_be_visible()
     await expect(card(a, "in_progress", "Write the report")).to_be_visible()
     await expect(a.get_by_test_id("count-in_progress")).to_have_text("1")
