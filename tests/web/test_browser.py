@@ -99,6 +99,15 @@ async def test_two_people_work_together_live(people: Any) -> None:
     await expect(b.locator(".description strong")).to_have_text("Q3")
     await ann.screenshot("task-1280")
 
+    # A reload (or a new tab) keeps A signed in: the session cookie signs in again.
+    await a.reload()
+    await expect(a.locator(".description strong")).to_have_text("Q3")
+    await expect(a.get_by_test_id("live-status")).to_have_text("Live")
+    (session,) = [c for c in await ann.context.cookies() if c["name"] == "tasksync_refresh"]
+    assert session["httpOnly"]
+    assert session["sameSite"] == "Strict"
+    assert "tasksync_refresh" not in await a.evaluate("document.cookie")
+
     # The same pages on a phone screen.
     await a.set_viewport_size(PHONE)
     await ann.screenshot("task-390")
@@ -114,6 +123,9 @@ async def test_two_people_work_together_live(people: Any) -> None:
     # Signing out leaves the app at the sign-in page.
     await b.get_by_role("button", name="Sign out").click()
     await expect(b.get_by_role("heading", name="Sign in")).to_be_visible()
+    await b.reload()
+    await expect(b.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert not [c for c in await bob.context.cookies() if c["name"] == "tasksync_refresh"]
 
     assert ann.errors == []
     assert bob.errors == []

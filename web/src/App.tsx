@@ -1,7 +1,7 @@
 import { useEffect } from "preact/hooks";
 import { Layout } from "./components/Layout";
 import { location$, match, navigate } from "./router";
-import { user$ } from "./session";
+import { booted$, user$ } from "./session";
 import { useStore } from "./store";
 import { AuthPage } from "./pages/Auth";
 import { BoardPage } from "./pages/Board";
@@ -16,19 +16,22 @@ const PUBLIC = new Set(["signin", "register"]);
 export function App() {
   const path = useStore(location$);
   const user = useStore(user$);
+  const booted = useStore(booted$);
   const route = match(path);
 
   useEffect(() => {
-    if (!user && !PUBLIC.has(route.name)) {
+    if (booted && user && PUBLIC.has(route.name)) navigate("/rooms", true);
+    if (booted && !user && !PUBLIC.has(route.name)) {
       const next = path === "/" || path.startsWith("/signin") ? "" : `?next=${encodeURIComponent(path)}`;
       navigate(`/signin${next}`, true);
     }
-  }, [user, route.name, path]);
+  }, [booted, user, route.name, path]);
 
   useEffect(() => {
     document.title = `${TITLES[route.name] ?? "TaskSync"} · TaskSync`;
   }, [route.name]);
 
+  if (!booted) return <p class="muted boot">Loading…</p>;
   if (PUBLIC.has(route.name)) return <AuthPage mode={route.name as "signin" | "register"} />;
   if (!user) return null;
   return <Layout route={route}>{page(route.name, route.params)}</Layout>;

@@ -1,6 +1,8 @@
 // The HTTP layer: every call to /api/v1 goes through Api.request, which adds the access
 // token, refreshes it once on expiry (one refresh at a time), and turns problem+json answers
-// into ApiError. Tokens are kept in memory only: no page script can read one from storage.
+// into ApiError. The access token lives in memory only; the refresh token in an HttpOnly
+// cookie that no script can read (the users service's cookie session, asked for with the
+// X-TaskSync-Session header), so a reload or a new tab signs in again with `resume()`.
 
 import type { Page } from "./types";
 
@@ -36,9 +38,11 @@ export class ApiError extends Error {
 
 export interface Tokens {
   access_token: string;
-  refresh_token: string;
+  refresh_token: string | null; // null: it is in the session cookie
   expires_in: number;
 }
+
+const SESSION = { "X-TaskSync-Session": "cookie" };
 
 export interface RequestOptions {
   body?: unknown;
@@ -46,6 +50,7 @@ export interface RequestOptions {
   ifMatch?: string | null;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  headers?: Record<string, string>;
 }
 
 export interface Reply<T> {
@@ -99,18 +104,26 @@ export class Api {
   async login(username: string, password: string): Promise<void> {
     const { data } = await this.request<Tokens>("POST", "/auth/login", {
       body: { username, password },
+      headers: SESSION,
     });
     this.setTokens(data);
+  }
+
+  /** Signs in again from the session cookie (after a reload); false when there is none. */
+  async resume(): Promise<boolean> {
+    // The session cookie is HttpOnly; its readable marker says whether there is one.
+    if (!/(^|;\s*)tasksync_session=1/.test(globalThis.document?.cookie ?? "")) return false;
+    const response = await this.raw("POST", "/auth/refresh", { headers: SESSION });
+    if (!response.ok) return false;
+    this.setTokens(await response.json());
+    return true;
   }
 
   async logout(): Promise<void> {
     const tokens = this.tokens;
     this.setTokens(null);
-    if (tokens) {
-      await this.raw("POST", "/auth/logout", { body: { refresh_token: tokens.refresh_token } }).catch(
-        () => undefined,
-      );
-    }
+    const body = tokens?.refresh_token ? { refresh_token: tokens.refresh_token } : undefined;
+    await this.raw("POST", "/auth/logout", { body, headers: SESSION }).catch(() => undefined);
   }
 
   /** Trades the refresh token for a new pair; one refresh at a time, however many callers. */
@@ -124,9 +137,12 @@ export class Api {
   }
 
   private async doRefresh(): Promise<void> {
-    const refreshToken = this.tokens?.refresh_token;
-    if (!refreshToken) throw new ApiError(401, "/problems/unauthorized", "Signed out", "Sign in again.");
-    const response = await this.raw("POST", "/auth/refresh", { body: { refresh_token: refreshToken } });
+    if (!this.tokens) throw new ApiError(401, "/problems/unauthorized", "Signed out", "Sign in again.");
+    const refreshToken = this.tokens.refresh_token;
+    const response = await this.raw("POST", "/auth/refresh", {
+      body: refreshToken ? { refresh_token: refreshToken } : undefined,
+      headers: SESSION,
+    });
     if (!response.ok) {
       this.setTokens(null);
       this.onSignedOut();
@@ -178,7 +194,7 @@ export class Api {
   }
 
   private raw(method: string, path: string, options: RequestOptions, token?: string): Promise<Response> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (options.ifMatch) headers["If-Match"] = options.ifMatch;
     if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
@@ -189,7 +205,7 @@ export class Api {
       body = JSON.stringify(options.body);
     }
     const url = `${this.base}/api/v1${path}${buildQuery(options.query)}`;
-    return this.fetchImpl(url, { method, headers, body, signal: options.signal });
+    return this.fetchImpl(url, { method, headers, body, signal: options.signal, credentials: "same-origin" });
   }
 }
 

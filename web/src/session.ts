@@ -24,10 +24,27 @@ export function toast(text: string, kind: "error" | "info" = "error"): void {
   toast$.set({ text, kind, id: Date.now() });
 }
 
+/** "checking" until the session cookie was tried at start-up. */
+export const booted$ = new Store<boolean>(false);
+
 export async function signIn(username: string, password: string): Promise<void> {
   await api.login(username, password);
   user$.set(await api.get<User>("/users/me"));
   startLive();
+}
+
+/** At start-up: signed in again from the session cookie, if there is one. */
+export async function resumeSession(): Promise<void> {
+  try {
+    if (await api.resume()) {
+      user$.set(await api.get<User>("/users/me"));
+      startLive();
+    }
+  } catch {
+    // no session: the sign-in page
+  } finally {
+    booted$.set(true);
+  }
 }
 
 export async function signOut(): Promise<void> {

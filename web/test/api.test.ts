@@ -32,6 +32,7 @@ describe("Api", () => {
     const reply = await api.request("PATCH", "/tasks/t", { body: { title: "x" }, ifMatch: '"1"', idempotencyKey: "k" });
     expect(reply).toEqual({ data: { id: "t" }, etag: '"2"', status: 200 });
     expect(calls[1].url).toBe("/api/v1/tasks/t");
+    expect(header(calls[0], "X-TaskSync-Session")).toBe("cookie");
     expect(header(calls[1], "Authorization")).toBe("Bearer a1");
     expect(header(calls[1], "If-Match")).toBe('"1"');
     expect(header(calls[1], "Idempotency-Key")).toBe("k");
@@ -74,6 +75,30 @@ describe("Api", () => {
     await expect(api.request("GET", "/users/me")).rejects.toMatchObject({ status: 401 });
     expect(signedOut).toBe(true);
     expect(api.signedIn).toBe(false);
+  });
+
+  it("resumes a session from the cookie, sending no token in the body", async () => {
+    const { calls, fetchImpl } = fake([json({ ...tokens(1), refresh_token: null }), json({ ok: 1 }), problem(401, "expired"), json({ ...tokens(2), refresh_token: null }), json({ ok: 2 })]);
+    const api = new Api("", fetchImpl);
+    document.cookie = "tasksync_session=1; path=/";
+    expect(await api.resume()).toBe(true);
+    expect(calls[0].init.body).toBeUndefined();
+    expect(header(calls[0], "X-TaskSync-Session")).toBe("cookie");
+    expect(calls[0].init.credentials).toBe("same-origin");
+    await api.request("GET", "/users/me");
+    expect((await api.request("GET", "/users/me")).data).toEqual({ ok: 2 });
+    expect(calls[3].url).toBe("/api/v1/auth/refresh");
+    expect(calls[3].init.body).toBeUndefined();
+    expect(header(calls[3], "X-TaskSync-Session")).toBe("cookie");
+  });
+
+  it("reports no session when the cookie is refused, and asks nothing without one", async () => {
+    const { calls, fetchImpl } = fake([problem(401, "no cookie")]);
+    document.cookie = "tasksync_session=1; path=/";
+    expect(await new Api("", fetchImpl).resume()).toBe(false);
+    document.cookie = "tasksync_session=; max-age=0; path=/";
+    expect(await new Api("", fetchImpl).resume()).toBe(false);
+    expect(calls).toHaveLength(1);
   });
 
   it("follows cursors to fetch every page", async () => {
