@@ -6,6 +6,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
+from tasksync.common.openapi import with_etag
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.schemas import Text
 from tasksync.users import service, session_cookie
@@ -53,7 +54,7 @@ def _answer(request: Request, response: Response, pair: TokenPair, rt: UsersRunt
     return pair.model_copy(update={"refresh_token": None})
 
 
-@auth.post("/login")
+@auth.post("/login", openapi_extra=with_etag(False))
 async def login(
     body: LoginIn,
     session: DbSession,
@@ -93,7 +94,7 @@ async def token(
     return await rt.issuer.issue(session, user)
 
 
-@auth.post("/refresh")
+@auth.post("/refresh", openapi_extra=with_etag(False))
 async def refresh(
     session: DbSession,
     rt: UsersRuntime,
@@ -106,7 +107,7 @@ async def refresh(
     return _answer(request, response, await rt.issuer.rotate(session, token), rt)
 
 
-@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=with_etag(False))
 async def logout(
     session: DbSession,
     rt: UsersRuntime,
