@@ -46,6 +46,7 @@ async def test_two_people_work_together_live(people: Any) -> None:
     await a.get_by_role("link", name="Members").click()
     code = (await a.get_by_test_id("join-code").inner_text()).strip()
     assert re.fullmatch(r"[A-Z0-9]{9}", code)
+    await ann.screenshot("members-1280")
 
     await register(b, "bob")
     await b.get_by_label("Join with a code").fill(code.lower())

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { navigate } from "../router";
-import { onRoomEvent, toast } from "../session";
+import { onRoomEvent, toast, user$ } from "../session";
 import type { Room } from "../types";
 import { errorText } from "../util";
 
@@ -51,8 +51,7 @@ export function RoomsPage() {
   async function leave(room: Room) {
     if (!confirm(`Leave “${room.name}”?${room.member_count === 1 ? " You are its last member: it will be deleted." : ""}`)) return;
     try {
-      const me = await api.get<{ id: string }>("/users/me");
-      await api.request("DELETE", `/rooms/${room.id}/members/${me.id}`);
+      await api.request("DELETE", `/rooms/${room.id}/members/${user$.get()!.id}`);
       await load();
     } catch (e) {
       toast(errorText(e));
