@@ -24,13 +24,28 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test
 	@sh scripts/ensure-wrk.sh
 	@touch $@
 
+# The web app (web/): npm ci when its lock file changes, vite build when a source changes.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@sh scripts/ensure-node.sh
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run --silent build -- --logLevel warn
+
+web: web/dist/index.html ## Build the web app into web/dist (served by the gateway at /)
+
 install: $(VENV)/.installed ## Create .venv and install TaskSync
 dev: $(VENV)/.installed-test ## Install TaskSync with the test and lint tools
 
-up: $(VENV)/.installed ## Run the embedded stack on http://127.0.0.1:$(PORT)
+up: $(VENV)/.installed web ## Run the embedded stack on http://127.0.0.1:$(PORT)
 	$(BIN)/tasksync up --port $(PORT)
 
-test: $(VENV)/.installed-test ## Run every test suite (SQLite, PostgreSQL and Redis when they answer)
+test: $(VENV)/.installed-test web ## Run every test suite (SQLite, PostgreSQL and Redis when they answer)
+	@sh scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.installed-bench ## Benchmark on PostgreSQL and SQLite; rewrites docs/performance.md
@@ -48,6 +63,6 @@ format: $(VENV)/.installed-test ## Rewrite the code in the house style
 	$(BIN)/ruff format src tests bench
 
 clean: ## Remove the virtual environment, caches and local data
-	rm -rf $(VENV) .pytest_cache .ruff_cache data
+	rm -rf $(VENV) .pytest_cache .ruff_cache data web/node_modules web/dist test-artifacts
 
-.PHONY: help install dev up test bench bench-quick lint format clean
+.PHONY: help web install dev up test bench bench-quick lint format clean

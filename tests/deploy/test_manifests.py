@@ -134,7 +134,8 @@ class TestEdgeLimits:
 class TestDockerfile:
     def test_image_is_multi_stage_non_root_with_a_healthcheck(self) -> None:
         text = (DEPLOY / "Dockerfile").read_text()
-        assert text.count("FROM ") == 2
+        assert text.count("FROM ") == 3
+        assert "COPY --from=web /web/dist" in text
         assert "USER tasksync" in text
         assert "HEALTHCHECK" in text
         assert "/health" in text

@@ -13,10 +13,11 @@ class TestUnknownRoutes:
     async def test_unknown_api_path_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
         assert_problem(await client.get("/api/v1/nothing-here"), 404)
 
-    async def test_unknown_path_outside_the_api_is_a_404_problem(
+    async def test_unknown_file_outside_the_api_is_a_404_problem(
         self, client: httpx.AsyncClient
     ) -> None:
-        assert_problem(await client.get("/nope"), 404)
+        # Paths without an extension are the web app's routes (tests/gateway/test_web_app.py).
+        assert_problem(await client.get("/nope.txt"), 404)
 
     async def test_wrong_method_on_a_service_route_is_a_405_problem(
         self, client: httpx.AsyncClient

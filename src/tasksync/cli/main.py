@@ -80,6 +80,7 @@ def up(
     base = f"http://{host}:{port}"
     ready = (
         f"TaskSync is running at {base}\n"
+        f"  web app    {base}/  (open it in a browser)\n"
         f"  API docs   {base}/api/docs\n"
         f"  API        {base}/api/v1\n"
         f"  health     {base}/health\n"

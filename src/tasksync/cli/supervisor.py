@@ -128,6 +128,7 @@ class Supervisor:
                     )
             gateway = next(p for p in self.processes if p.service == "gateway")
             console.print(f"TaskSync (distributed) is running at {gateway.url}")
+            console.print(f"  web app  {gateway.url}/")
             console.print(f"  API docs {gateway.url}/api/docs")
             console.print("Press Ctrl+C to stop.")
             watchers = [asyncio.create_task(self.watch(p)) for p in self.processes]

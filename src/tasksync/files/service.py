@@ -22,6 +22,7 @@ from tasksync.common.auth import Principal
 from tasksync.common.clock import utcnow
 from tasksync.common.errors import NotFound, PayloadTooLarge
 from tasksync.common.events.outbox import publish
+from tasksync.common.ids import uuid7
 from tasksync.common.pagination import PageParams, Slice
 from tasksync.common.room_roles import RoleSource, RoomAccess, RoomRoleReplica, room_access
 from tasksync.common.task_rooms import ReplicatedTaskRooms, task_access
@@ -271,7 +272,8 @@ async def thumbnail_key(session: AsyncSession, runtime: FilesRuntime, *, file: F
     except (TimeoutError, images.TooManyPixels, OSError, ValueError) as exc:
         raise NoThumbnail("This image could not be previewed.") from exc
     key = f"{file.blob_key}.thumb"
-    spooled = runtime.spool / f"{key.replace('/', '_')}.upload"
+    # Two people opening the same image at once each make it: each spools its own copy.
+    spooled = runtime.spool / f"{uuid7().hex}.upload"
     await asyncio.to_thread(spooled.write_bytes, preview)
     try:
         await runtime.storage.put(

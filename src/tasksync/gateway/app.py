@@ -20,6 +20,7 @@ from tasksync.gateway.dispatch import ServiceDispatch
 from tasksync.gateway.overview import OverviewCache
 from tasksync.gateway.settings import GatewaySettings
 from tasksync.gateway.upstream import UpstreamPool
+from tasksync.gateway.web_app import WebApp
 
 Settings = GatewaySettings
 
@@ -75,6 +76,7 @@ def create_app(
     install_error_handlers(app)
     add_routes(app, health.router, metrics_router, openapi.router, overview.router)
     document_responses(app)
+    app.add_middleware(WebApp, root=settings.web_dist)
     app.add_middleware(ServiceDispatch)
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from tasksync.common.settings import (
     HttpServerSettings,
     MetricsSettings,
@@ -16,3 +18,5 @@ class GatewaySettings(
     health_timeout: float = 2.0
     jwks_refresh_cooldown: float = 1.0
     overview_cache_seconds: float = 5.0
+    # The built web app served at / (`make web`); default: web/dist of the source checkout.
+    web_dist: Path | None = None

@@ -1,14 +1,15 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
+from tasksync.common.openapi import with_etag
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.schemas import Text
-from tasksync.users import service
+from tasksync.users import service, session_cookie
 from tasksync.users.dependencies import Account, ClientAddress, SystemAdmin, UsersRuntime
 from tasksync.users.schemas import (
     AccountDelete,
@@ -39,9 +40,28 @@ async def register(
     return OwnProfile.model_validate(user)
 
 
-@auth.post("/login")
+OptionalRefresh = Annotated[RefreshIn | None, Body()]
+
+
+def _answer(request: Request, response: Response, pair: TokenPair, rt: UsersRuntime) -> TokenPair:
+    """The pair as JSON, or, for the web app's cookie session, the refresh token in the cookie."""
+    if not session_cookie.wanted(request) or pair.refresh_token is None:
+        return pair
+    lifetime = rt.issuer.refresh_lifetime
+    session_cookie.keep(
+        response, request, pair.refresh_token, seconds=int(lifetime.total_seconds())
+    )
+    return pair.model_copy(update={"refresh_token": None})
+
+
+@auth.post("/login", openapi_extra=with_etag(False))
 async def login(
-    body: LoginIn, session: DbSession, rt: UsersRuntime, address: ClientAddress
+    body: LoginIn,
+    session: DbSession,
+    rt: UsersRuntime,
+    address: ClientAddress,
+    request: Request,
+    response: Response,
 ) -> TokenPair:
     """Sign in with a username and password; returns an access and a refresh token."""
     user = await service.authenticate(
@@ -52,7 +72,7 @@ async def login(
         password=body.password,
         address=address,
     )
-    return await rt.issuer.issue(session, user)
+    return _answer(request, response, await rt.issuer.issue(session, user), rt)
 
 
 @auth.post("/token", include_in_schema=True)
@@ -74,16 +94,32 @@ async def token(
     return await rt.issuer.issue(session, user)
 
 
-@auth.post("/refresh")
-async def refresh(body: RefreshIn, session: DbSession, rt: UsersRuntime) -> TokenPair:
+@auth.post("/refresh", openapi_extra=with_etag(False))
+async def refresh(
+    session: DbSession,
+    rt: UsersRuntime,
+    request: Request,
+    response: Response,
+    body: OptionalRefresh = None,
+) -> TokenPair:
     """Trade a refresh token for a new pair; the old refresh token stops working."""
-    return await rt.issuer.rotate(session, body.refresh_token)
+    token = session_cookie.refresh_token(request, body.refresh_token if body else None)
+    return _answer(request, response, await rt.issuer.rotate(session, token), rt)
 
 
-@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshIn, session: DbSession, rt: UsersRuntime) -> None:
+@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=with_etag(False))
+async def logout(
+    session: DbSession,
+    rt: UsersRuntime,
+    request: Request,
+    response: Response,
+    body: OptionalRefresh = None,
+) -> None:
     """Revoke a refresh token."""
-    await rt.issuer.sign_out(session, body.refresh_token)
+    token = session_cookie.refresh_token(request, body.refresh_token if body else None)
+    await rt.issuer.sign_out(session, token)
+    if session_cookie.wanted(request):
+        session_cookie.forget(response, request)
 
 
 @users.get("/me")

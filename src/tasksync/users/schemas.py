@@ -48,7 +48,8 @@ class AdminUserUpdate(Input):
 
 class TokenPair(BaseModel):
     access_token: str
-    refresh_token: str
+    # null for the web app's cookie session: the refresh token is in its HttpOnly cookie.
+    refresh_token: str | None
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
 

@@ -1,0 +1,73 @@
+import { useEffect } from "preact/hooks";
+import { Layout } from "./components/Layout";
+import { location$, match, navigate } from "./router";
+import { booted$, user$ } from "./session";
+import { useStore } from "./store";
+import { AuthPage } from "./pages/Auth";
+import { BoardPage } from "./pages/Board";
+import { MembersPage } from "./pages/Members";
+import { ProfilePage } from "./pages/Profile";
+import { RoomActivityPage } from "./pages/RoomActivity";
+import { RoomsPage } from "./pages/Rooms";
+import { TaskPage } from "./pages/Task";
+
+const PUBLIC = new Set(["signin", "register"]);
+
+export function App() {
+  const path = useStore(location$);
+  const user = useStore(user$);
+  const booted = useStore(booted$);
+  const route = match(path);
+
+  useEffect(() => {
+    if (booted && user && PUBLIC.has(route.name)) navigate("/rooms", true);
+    if (booted && !user && !PUBLIC.has(route.name)) {
+      const next = path === "/" || path.startsWith("/signin") ? "" : `?next=${encodeURIComponent(path)}`;
+      navigate(`/signin${next}`, true);
+    }
+  }, [booted, user, route.name, path]);
+
+  useEffect(() => {
+    document.title = `${TITLES[route.name] ?? "TaskSync"} · TaskSync`;
+  }, [route.name]);
+
+  if (!booted) return <p class="muted boot">Loading…</p>;
+  if (PUBLIC.has(route.name)) return <AuthPage mode={route.name as "signin" | "register"} />;
+  if (!user) return null;
+  return <Layout route={route}>{page(route.name, route.params)}</Layout>;
+}
+
+const TITLES: Record<string, string> = {
+  rooms: "Rooms",
+  board: "Board",
+  members: "Members",
+  activity: "Activity",
+  task: "Task",
+  profile: "Profile",
+};
+
+function page(name: string, params: Record<string, string>) {
+  switch (name) {
+    case "rooms":
+      return <RoomsPage />;
+    case "board":
+      return <BoardPage key={params.room} roomId={params.room} />;
+    case "members":
+      return <MembersPage key={params.room} roomId={params.room} />;
+    case "activity":
+      return <RoomActivityPage key={params.room} roomId={params.room} />;
+    case "task":
+      return <TaskPage key={params.task} taskId={params.task} />;
+    case "profile":
+      return <ProfilePage />;
+    default:
+      return (
+        <main class="page">
+          <h1>Not found</h1>
+          <p>
+            No page here. <a href="/rooms">Back to your rooms</a>.
+          </p>
+        </main>
+      );
+  }
+}
