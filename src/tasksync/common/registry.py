@@ -37,7 +37,7 @@ GATEWAY = ServiceSpec(
     "gateway",
     8000,
     paths=("/api/v1/overview",),
-    depends_on=("users", "rooms", "tasks", "comments", "files", "activity"),
+    depends_on=("users", "rooms", "tasks", "comments", "files", "notifications", "activity"),
     description="The single public entry point.",
 )
 
@@ -85,6 +85,19 @@ SERVICES: tuple[ServiceSpec, ...] = (
         uploads=True,
         definition="tasksync.files.app:definition",
         description="Attachments of tasks, on a local volume or an S3-compatible store.",
+    ),
+    ServiceSpec(
+        "notifications",
+        8006,
+        paths=(
+            "/api/v1/notifications",
+            "/api/v1/tasks/{task_id}/watch",
+            "/api/v1/tasks/{task_id}/watchers",
+        ),
+        depends_on=("users", "rooms", "tasks", "comments"),
+        keeps=("room_roles", "known_users"),
+        definition="tasksync.notifications.app:definition",
+        description="In-app notifications, e-mail, digests and deadline reminders.",
     ),
     ServiceSpec(
         "activity",

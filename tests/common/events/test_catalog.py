@@ -45,6 +45,7 @@ def test_every_payload_model_of_the_contracts_is_in_the_catalog() -> None:
             contracts.users,
             contracts.comments,
             contracts.files,
+            contracts.notifications,
         )
         for model in vars(module).values()
         if isinstance(model, type) and issubclass(model, EventData) and model is not EventData
