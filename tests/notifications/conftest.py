@@ -2,6 +2,8 @@
 notifications service (its database and runtime), a room with one person per role that the
 service has fully heard of, and helpers to read someone's inbox."""
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -14,11 +16,14 @@ from tasksync.common.clock import utcnow
 from tasksync.common.db import Database
 from tasksync.common.ids import uuid7
 from tasksync.contracts.events import Envelope, EventData
-from tasksync.notifications.models import Notification, known_users
+from tasksync.contracts.users import UserEmailVerified
+from tasksync.notifications.models import Address, Mail, Notification, known_users
 from tasksync.notifications.runtime import Runtime
 from tests.helpers.builders import Person
 from tests.helpers.rooms import RoleRoom, cast_of, room_with_roles
+from tests.helpers.stacks import AppFactory
 from tests.helpers.waiting import eventually
+from tests.notifications.smtp import SmtpServer
 
 INBOX = "/api/v1/notifications"
 
@@ -111,3 +116,66 @@ async def settled(stack_app: FastAPI) -> None:
     for app in stack_app.state.mounted.values():
         if app.state.kit.events is not None:
             await app.state.kit.events.relay.drain()
+
+
+@dataclass
+class MailStack:
+    client: httpx.AsyncClient
+    app: FastAPI
+    room: RoleRoom
+    smtp: SmtpServer | None
+
+    @property
+    def notifications(self) -> FastAPI:
+        return self.app.state.mounted["notifications"]
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.notifications.state.runtime
+
+    async def mails(self, **where: Any) -> list[Mail]:
+        async with self.notifications.state.kit.db.sessionmaker() as session:
+            query = select(Mail).order_by(Mail.id)
+            for name, value in where.items():
+                query = query.where(getattr(Mail, name) == value)
+            return list((await session.scalars(query)).all())
+
+
+def address(person: Person) -> str:
+    return f"{person.username}@example.org"
+
+
+async def verified(app: FastAPI, person: Person) -> None:
+    """The users service said this person verified their address."""
+    data = UserEmailVerified(user_id=UUID(person.id), email=address(person))
+    await publish(app.state.mounted["notifications"], envelope(data, actor_id=UUID(person.id)))
+
+
+@pytest.fixture
+async def mail_stack(embedded: AppFactory) -> AsyncIterator[MailStack]:
+    """A stack sending through a real SMTP server, with a room whose tia and admin have
+    verified addresses."""
+    with SmtpServer() as smtp:
+        async with embedded(**smtp.settings) as running, running.client() as client:
+            room = await room_with_roles(client, await cast_of(client), "Board")
+            for person in (room.tia, room.admin):
+                await verified(running.app, person)
+            stack = MailStack(client, running.app, room, smtp)
+
+            async def known() -> bool:
+                async with stack.notifications.state.kit.db.sessionmaker() as session:
+                    return len((await session.scalars(select(Address))).all()) == 2
+
+            await eventually(known)
+            yield stack
+
+
+async def address_known(app: FastAPI, person: Person) -> bool:
+    db = app.state.mounted["notifications"].state.kit.db
+    async with db.sessionmaker() as session:
+        return await session.get(Address, UUID(person.id)) is not None
+
+
+async def arrived(smtp: SmtpServer, person: Person, count: int) -> list[Any] | None:
+    found = smtp.inbox.to(address(person))
+    return found if len(found) >= count else None

@@ -2,87 +2,28 @@
 two parts), who gets one (verified addresses only), durability (refused, then every
 message once), and the .eml files of the embedded mode without SMTP."""
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import httpx
-import pytest
-from fastapi import FastAPI
-from sqlalchemy import select
-
 from tasksync.common import clock
-from tasksync.contracts.users import UserEmailVerificationRequested, UserEmailVerified
-from tasksync.notifications.models import Mail
-from tasksync.notifications.runtime import Runtime
-from tests.helpers.builders import Person
-from tests.helpers.rooms import RoleRoom, cast_of, room_with_roles
+from tasksync.contracts.users import UserEmailVerificationRequested
+from tests.helpers.rooms import cast_of, room_with_roles
 from tests.helpers.stacks import AppFactory
 from tests.helpers.tasks import create_task
 from tests.helpers.waiting import eventually
-from tests.notifications.conftest import envelope, publish, told
-from tests.notifications.smtp import SmtpServer, parts
-
-
-@dataclass
-class MailStack:
-    client: httpx.AsyncClient
-    app: FastAPI
-    room: RoleRoom
-    smtp: SmtpServer | None
-
-    @property
-    def notifications(self) -> FastAPI:
-        return self.app.state.mounted["notifications"]
-
-    @property
-    def runtime(self) -> Runtime:
-        return self.notifications.state.runtime
-
-    async def mails(self, **where: Any) -> list[Mail]:
-        async with self.notifications.state.kit.db.sessionmaker() as session:
-            query = select(Mail).order_by(Mail.id)
-            for name, value in where.items():
-                query = query.where(getattr(Mail, name) == value)
-            return list((await session.scalars(query)).all())
-
-
-def address(person: Person) -> str:
-    return f"{person.username}@example.org"
-
-
-async def verified(app: FastAPI, person: Person) -> None:
-    """The users service said this person verified their address."""
-    data = UserEmailVerified(user_id=UUID(person.id), email=address(person))
-    await publish(app.state.mounted["notifications"], envelope(data, actor_id=UUID(person.id)))
-
-
-async def build(factory: AppFactory, smtp: SmtpServer | None, **extra: Any) -> Any:
-    return factory(**(smtp.settings if smtp else {}), **extra)
-
-
-@pytest.fixture
-async def mail_stack(embedded: AppFactory) -> AsyncIterator[MailStack]:
-    """A stack sending through a real SMTP server, with a room whose tia and admin have
-    verified addresses."""
-    with SmtpServer() as smtp:
-        async with embedded(**smtp.settings) as running, running.client() as client:
-            room = await room_with_roles(client, await cast_of(client), "Board")
-            for person in (room.tia, room.admin):
-                await verified(running.app, person)
-            stack = MailStack(client, running.app, room, smtp)
-
-            async def known() -> bool:
-                from tasksync.notifications.models import Address
-
-                async with stack.notifications.state.kit.db.sessionmaker() as session:
-                    return len((await session.scalars(select(Address))).all()) == 2
-
-            await eventually(known)
-            yield stack
+from tests.notifications.conftest import (
+    MailStack,
+    address,
+    address_known,
+    arrived,
+    envelope,
+    publish,
+    told,
+    verified,
+)
+from tests.notifications.smtp import parts
 
 
 class TestMessage:
@@ -95,7 +36,7 @@ class TestMessage:
         task = await create_task(
             mail_stack.client, room.member, room.id, title, assignee_id=room.tia.id
         )
-        (message,) = await eventually(lambda: _arrived(smtp, room.tia, 1))
+        (message,) = await eventually(lambda: arrived(smtp, room.tia, 1))
         text, html = parts(message)
         assert "member_person assigned you #1" in str(message["Subject"])
         assert "\n" not in str(message["Subject"])
@@ -121,7 +62,7 @@ class TestMessage:
             headers=room.member.headers,
         )
         assert response.status_code == 201
-        first, second = await eventually(lambda: _arrived(smtp, room.tia, 2))
+        first, second = await eventually(lambda: arrived(smtp, room.tia, 2))
         assert first["References"] == second["References"]
         assert first["Message-ID"] != second["Message-ID"]
 
@@ -143,8 +84,8 @@ class TestWhoGetsMail:
         await create_task(client, room.admin, room.id, "One", assignee_id=room.member.id)
         await create_task(client, room.admin, room.id, "Two", assignee_id=room.tia.id)
         await told(client, room.member, "assigned")
-        await eventually(lambda: _arrived(smtp, room.tia, 1))
-        (only,) = await eventually(lambda: _arrived(smtp, room.member, 1))
+        await eventually(lambda: arrived(smtp, room.tia, 1))
+        (only,) = await eventually(lambda: arrived(smtp, room.member, 1))
         assert "Verify" in str(only["Subject"])
         # a comment is not e-mailed by default (the admin watches nothing, tia does)
         await mail_stack.runtime.send_mail()
@@ -176,7 +117,7 @@ class TestDurability:
             smtp.inbox.refusing = False
             clock.advance(timedelta(hours=2))
             await mail_stack.runtime.send_mail()
-            arrived = await eventually(lambda: _arrived(smtp, room.tia, 3))
+            arrived = await eventually(lambda: arrived(smtp, room.tia, 3))
             await mail_stack.runtime.send_mail()
         assert len(smtp.inbox.to(address(room.tia))) == 3
         assert len({str(m["Message-ID"]) for m in arrived}) == 3
@@ -204,7 +145,7 @@ class TestDurability:
         )
         for _ in range(3):
             await publish(mail_stack.notifications, sent)
-        await eventually(lambda: _arrived(smtp, room.tia, 1))
+        await eventually(lambda: arrived(smtp, room.tia, 1))
         await mail_stack.runtime.send_mail()
         assert len(smtp.inbox.to(address(room.tia))) == 1
         assert len(await mail_stack.mails()) == 1
@@ -220,7 +161,7 @@ class TestEmbeddedFiles:
         async with embedded(**extra) as running, running.client() as client:
             room = await room_with_roles(client, await cast_of(client), "Board")
             await verified(running.app, room.tia)
-            await eventually(lambda: _address_known(running.app, room.tia))
+            await eventually(lambda: address_known(running.app, room.tia))
             await create_task(client, room.member, room.id, "Filed", assignee_id=room.tia.id)
 
             async def written() -> list[Path]:
@@ -234,16 +175,3 @@ class TestEmbeddedFiles:
         content = path.read_text()
         assert "member_person assigned you #1 Filed" in content
         assert "Content-Type: text/html" in content
-
-
-async def _address_known(app: FastAPI, person: Person) -> bool:
-    from tasksync.notifications.models import Address
-
-    db = app.state.mounted["notifications"].state.kit.db
-    async with db.sessionmaker() as session:
-        return await session.get(Address, UUID(person.id)) is not None
-
-
-async def _arrived(smtp: SmtpServer, person: Person, count: int) -> list[Any] | None:
-    found = smtp.inbox.to(address(person))
-    return found if len(found) >= count else None

@@ -19,6 +19,8 @@ users_app = typer.Typer(no_args_is_help=True, help="Accounts and signing keys.")
 app.add_typer(users_app, name="users")
 activity_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
 app.add_typer(activity_app, name="activity")
+notifications_app = typer.Typer(no_args_is_help=True, help="In-app notifications and e-mail.")
+app.add_typer(notifications_app, name="notifications")
 app.add_typer(events_app, name="events")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(client_app)
@@ -278,4 +280,19 @@ def verify_activity(data_dir: DataDir = None) -> None:
         answer |= {"first_bad": verdict.first_bad, "first_bad_seq": verdict.first_bad_seq}
     typer.echo(orjson.dumps(answer, default=str).decode())
     if not verdict.ok:
+        raise typer.Exit(1)
+
+
+@notifications_app.command("status")
+def notifications_status(data_dir: DataDir = None) -> None:
+    """Where mail goes, the mail queue (pending, sent, failed), retries, the latest errors
+    and the reminders armed; exits 1 when a message failed for good."""
+    import orjson
+
+    from tasksync.notifications import commands
+
+    settings = stack.settings_for("notifications", **_overrides(data_dir))
+    found = asyncio.run(commands.status(settings))
+    typer.echo(orjson.dumps(found, default=str, option=orjson.OPT_INDENT_2).decode())
+    if found.mails["failed"]:
         raise typer.Exit(1)

@@ -13,7 +13,7 @@ replicas can never remind twice.
 from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
@@ -81,7 +81,21 @@ async def send_due(session: AsyncSession) -> int:
         query = query.with_for_update(skip_locked=True)
     due = list((await session.scalars(query)).all())
     for reminder in due:
-        reminder.sent_at = utcnow()
+        # Marked only if still unsent and still armed (a concurrent deadline change may have
+        # taken it away): whoever marks it is the one who sends it.
+        taken = await session.execute(
+            update(Reminder)
+            .where(
+                Reminder.task_id == reminder.task_id,
+                Reminder.kind == reminder.kind,
+                Reminder.deadline == reminder.deadline,
+                Reminder.sent_at.is_(None),
+            )
+            .values(sent_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if not taken.rowcount:
+            continue
         task = await session.get(TaskFacts, reminder.task_id)
         if task is None or task.status == "completed" or task.deadline != reminder.deadline:
             continue

@@ -12,7 +12,6 @@ from alembic import op
 
 import tasksync.common.db
 
-
 revision: str = "2d152911550d"
 down_revision: str | None = "ee616353a209"
 branch_labels: str | Sequence[str] | None = None
