@@ -93,6 +93,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
             "/api/v1/notifications",
             "/api/v1/tasks/{task_id}/watch",
             "/api/v1/tasks/{task_id}/watchers",
+            "/api/v1/rooms/{room_id}/webhooks",
         ),
         depends_on=("users", "rooms", "tasks", "comments"),
         keeps=("room_roles", "known_users"),

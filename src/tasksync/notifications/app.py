@@ -4,11 +4,12 @@ from tasksync.notifications.api import router
 from tasksync.notifications.events import handlers
 from tasksync.notifications.models import Base, event_tables, known_users, room_roles, task_rooms
 from tasksync.notifications.settings import NotificationsSettings
+from tasksync.notifications.webhooks.api import router as webhooks_router
 
 definition = ServiceDefinition(
     name="notifications",
     settings=NotificationsSettings,
-    routers=[router],
+    routers=[router, webhooks_router],
     metadata=Base.metadata,
     event_tables=event_tables,
     handlers=handlers,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasksync.common.clock import utcnow
 from tasksync.common.events.catalog import Event
 from tasksync.common.events.handlers import EventHandlers
+from tasksync.contracts import EVENT_TYPES
 from tasksync.contracts.comments import CommentCreated, CommentUpdated
 from tasksync.contracts.events import Envelope
 from tasksync.contracts.rooms import (
@@ -33,6 +34,7 @@ from tasksync.contracts.users import (
 from tasksync.notifications import mailing, queries, reminders, texts
 from tasksync.notifications.models import TaskFacts
 from tasksync.notifications.service import Occurrence, notify
+from tasksync.notifications.webhooks import service as webhooks
 
 handlers = EventHandlers("notifications")
 
@@ -190,6 +192,7 @@ async def room_updated(session: AsyncSession, event: Event[RoomUpdated]) -> None
 @handlers.on(RoomDeleted)
 async def room_deleted(session: AsyncSession, event: Event[RoomDeleted]) -> None:
     await reminders.disarm_room(session, event.data.room_id)
+    await webhooks.forget_room(session, event.data.room_id)
     await queries.forget_room(session, event.data.room_id)
 
 
@@ -276,3 +279,16 @@ async def password_reset_requested(
         mailing.queue_account_mail(
             session, purpose="reset", user_id=data.user_id, to=data.email, token=data.token
         )
+
+
+# Webhooks: every event of a room, to that room's subscribed webhooks. A deleted room takes
+# its webhooks and their log with it (room_deleted above), so `room.deleted` is not sent.
+
+
+async def deliver_to_webhooks(session: AsyncSession, event: Event[Any]) -> None:
+    await webhooks.fan_out(session, event.envelope)
+
+
+for model in EVENT_TYPES:
+    if model.producer != "notifications":
+        handlers.on(model)(deliver_to_webhooks)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tasksync.common.clock import utcnow
@@ -171,3 +171,70 @@ class ParkedEvent(Base):
     task_id: Mapped[UUID] = mapped_column(index=True)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
     parked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Webhook(Base):
+    """A room's outgoing webhook: where its events are POSTed, signed with its secret."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    room_id: Mapped[UUID] = mapped_column(index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    # Event types, or families like "task.*".
+    events: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(default=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    # After a rotation, deliveries are signed with both secrets until then.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_until: Mapped[datetime | None]
+    created_by: Mapped[UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set at the first failure of a run of failures; cleared by a success.
+    failing_since: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class WebhookDelivery(Base):
+    """One event for one webhook: written in the transaction that consumed the event, sent
+    after commit by the dispatcher, retried with backoff. Its id is the `webhook-id` header,
+    the same on every attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "webhook_id", "id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    webhook_id: Mapped[UUID] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_id: Mapped[UUID]
+    event_type: Mapped[str] = mapped_column(String(100))
+    # The exact body sent (and signed), the same on every attempt.
+    payload: Mapped[str] = mapped_column(Text)
+    # "pending", "succeeded", "failed" (a final 4xx) or "dead" (gave up retrying).
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookAttempt(Base):
+    """One try of a delivery, for the log."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index(None, "delivery_id", "at"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    delivery_id: Mapped[UUID] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None]
+    duration_ms: Mapped[int]
+    error: Mapped[str | None] = mapped_column(Text)
+    # The first bytes of the answer.
+    response_head: Mapped[str | None] = mapped_column(Text)

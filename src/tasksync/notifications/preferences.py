@@ -15,9 +15,12 @@ KINDS = (
     "role_changed",
     "removed_from_room",
     "ownership_received",
+    "webhook_disabled",
 )
 # By default every kind is in the inbox; these are also e-mailed.
-EMAILED = frozenset({"assigned", "mentioned", "deadline_soon", "deadline_passed"})
+EMAILED = frozenset(
+    {"assigned", "mentioned", "deadline_soon", "deadline_passed", "webhook_disabled"}
+)
 Delivery = Literal["immediate", "hourly", "daily", "off"]
 DELIVERIES: tuple[Delivery, ...] = ("immediate", "hourly", "daily", "off")
 

@@ -13,9 +13,11 @@ import structlog
 from tasksync.common.clock import utcnow
 from tasksync.common.db import Database
 from tasksync.common.kit import Kit
+from tasksync.common.outbound import Guard, parse_networks
 from tasksync.notifications import digests, events, queries, reminders
 from tasksync.notifications.dispatch import Dispatcher, transport_for
 from tasksync.notifications.settings import NotificationsSettings
+from tasksync.notifications.webhooks.delivery import WebhookDispatcher
 
 log = structlog.get_logger("tasksync.notifications")
 
@@ -25,6 +27,8 @@ class Runtime:
     settings: NotificationsSettings
     db: Database
     dispatcher: Dispatcher
+    webhook_guard: Guard
+    webhooks: WebhookDispatcher
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -55,6 +59,10 @@ class Runtime:
         """One pass of the dispatcher; returns how many messages went."""
         return await self.dispatcher.run_once()
 
+    async def send_webhooks(self) -> int:
+        """One pass of the webhook dispatcher; returns how many deliveries succeeded."""
+        return await self.webhooks.run_once()
+
     async def _loop(
         self, name: str, work: Callable[[], Awaitable[int]], interval: float, woken: bool
     ) -> None:
@@ -77,6 +85,9 @@ class Runtime:
                 self._loop("scheduler", self.run_scheduled, s.scheduler_interval, False)
             ),
             asyncio.create_task(self._loop("mail", self.send_mail, s.mail_poll_interval, True)),
+            asyncio.create_task(
+                self._loop("webhooks", self.send_webhooks, s.mail_poll_interval, False)
+            ),
         ]
 
     async def stop(self) -> None:
@@ -91,8 +102,13 @@ async def start(kit: Kit) -> Runtime:
     assert isinstance(settings, NotificationsSettings)
     transport = transport_for(settings)
     log.info("notifications_mail", delivery=transport.description)
+    guard = Guard(allow=parse_networks(settings.webhook_allow_networks))
     runtime = Runtime(
-        settings=settings, db=kit.db, dispatcher=Dispatcher(kit.db, settings, transport)
+        settings=settings,
+        db=kit.db,
+        dispatcher=Dispatcher(kit.db, settings, transport),
+        webhook_guard=guard,
+        webhooks=WebhookDispatcher(kit.db, settings, guard),
     )
     runtime.start()
     return runtime

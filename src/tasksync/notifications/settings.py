@@ -33,3 +33,13 @@ class NotificationsSettings(ServiceSettings):
     parked_seconds: float = 60.0
     # The scheduler (reminders, digests) looks for due work this often.
     scheduler_interval: float = 30.0
+    # Webhooks (issue 17): networks a webhook may reach although they are not public
+    # (comma-separated CIDRs, e.g. "10.1.0.0/16"); nothing else inward is ever reached.
+    webhook_allow_networks: str = ""
+    webhooks_per_room: int = 10
+    webhook_timeout: float = 10.0
+    webhook_concurrency_per_endpoint: int = 4
+    # Retries: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h... up to about three days.
+    webhook_max_age_hours: float = 72.0
+    # A webhook failing without a success for this long is disabled (its owner is told).
+    webhook_disable_after_hours: float = 24.0

@@ -32,6 +32,10 @@ def test_every_user_event_is_registered_with_its_producer() -> None:
         "user.token_reuse_detected",
         "user.admin_granted",
         "user.admin_removed",
+        "user.email_verification_requested",
+        "user.email_verified",
+        "user.email_removed",
+        "user.password_reset_requested",
     }
 
 
