@@ -30,7 +30,13 @@ class TestDefaults:
         assert found["email_delivery"] == "immediate"
         assert all(choice["in_app"] for choice in found["kinds"].values())
         emailed = {kind for kind, choice in found["kinds"].items() if choice["email"]}
-        assert emailed == {"assigned", "mentioned", "deadline_soon", "deadline_passed"}
+        assert emailed == {
+            "assigned",
+            "mentioned",
+            "deadline_soon",
+            "deadline_passed",
+            "webhook_disabled",
+        }
 
 
 class TestChanging:

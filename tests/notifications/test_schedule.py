@@ -3,17 +3,20 @@ task and deadline, re-armed by a new deadline, cancelled by completion, caught u
 restart, and sent once by two replicas; digests gather what accumulated into one message."""
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from tasksync.common import clock
 from tasksync.common.db import Database
 from tasksync.common.kit import RUNTIME
 from tasksync.notifications.dispatch import Dispatcher
+from tasksync.notifications.models import Reminder
 from tasksync.notifications.runtime import Runtime
 from tests.helpers.rooms import RoleRoom, cast_of, room_with_roles
 from tests.helpers.stacks import AppFactory
@@ -68,7 +71,11 @@ class TestReminders:
         assert await kinds_of(client, room.member, "deadline_soon") == []
 
     async def test_a_new_deadline_re_arms_and_completion_cancels(
-        self, client: httpx.AsyncClient, room: RoleRoom, runtime: Runtime
+        self,
+        client: httpx.AsyncClient,
+        room: RoleRoom,
+        runtime: Runtime,
+        notifications_db: Database,
     ) -> None:
         with clock.travel():
             task = await deadline_task(client, room, runtime, 2)
@@ -82,12 +89,18 @@ class TestReminders:
             assert response.status_code == 200, response.text
 
             async def rearmed() -> bool:
-                await runtime.run_scheduled()
-                clock.advance(timedelta(hours=30))
-                await runtime.run_scheduled()
-                return len(await kinds_of(client, room.tia, "deadline_soon")) == 2
+                async with notifications_db.sessionmaker() as session:
+                    armed = await session.scalars(
+                        select(Reminder.deadline).where(
+                            Reminder.task_id == UUID(task["id"]), Reminder.sent_at.is_(None)
+                        )
+                    )
+                    return any(d > clock.utcnow() + timedelta(hours=40) for d in armed)
 
             await eventually(rearmed)
+            clock.advance(timedelta(hours=30))
+            await runtime.run_scheduled()
+            assert len(await kinds_of(client, room.tia, "deadline_soon")) == 2
             response = await client.patch(
                 f"/api/v1/tasks/{task['id']}",
                 json={"status": "completed"},
@@ -108,10 +121,11 @@ class TestReminders:
         notifications_db: Database,
     ) -> None:
         second_db = Database(notifications_db.engine.url.render_as_string(hide_password=False))
-        second = Runtime(
-            settings=runtime.settings,
+        second = replace(
+            runtime,
             db=second_db,
             dispatcher=Dispatcher(second_db, runtime.settings, runtime.dispatcher.transport),
+            _tasks=[],
         )
         second_db.put_in_sessions(RUNTIME, second)
         try:

@@ -123,6 +123,7 @@ class TestRoutesAndRoles:
             ("DELETE", path, None),
             ("POST", f"{path}/secret", None),
             ("GET", f"{path}/deliveries", None),
+            ("POST", f"{path}/ping", None),
         ]
         for method, url, body in calls:
             for person, status in ((room.member, 403), (room.viewer, 403), (room.outsider, 404)):
@@ -258,3 +259,23 @@ class TestDelivery:
         hook = (await stack.client.get(path, headers=room.admin.headers)).json()
         assert hook["active"] is False
         assert "410" in hook["disabled_reason"]
+
+
+class TestPing:
+    async def test_a_ping_reaches_the_receiver_and_is_limited(
+        self, hook_stack: HookStack, receiver: Receiver
+    ) -> None:
+        stack, room = hook_stack, hook_stack.room
+        created = await add_hook(stack, receiver.url, ["comment.*"])
+        path = f"{hooks(room.id)}/{created['id']}/ping"
+        for _ in range(3):
+            assert (await stack.client.post(path, headers=room.admin.headers)).status_code == 202
+        assert_problem(await stack.client.post(path, headers=room.admin.headers), 429)
+
+        async def three() -> bool:
+            await stack.runtime.send_webhooks()
+            return len(receiver.received) == 3
+
+        await eventually(three)
+        types = {orjson.loads(body)["type"] for _, body in receiver.received}
+        assert types == {"webhook.ping"}

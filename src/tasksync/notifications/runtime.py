@@ -14,6 +14,7 @@ from tasksync.common.clock import utcnow
 from tasksync.common.db import Database
 from tasksync.common.kit import Kit
 from tasksync.common.outbound import Guard, parse_networks
+from tasksync.common.ratelimit import WindowCounter, window_counter
 from tasksync.notifications import digests, events, queries, reminders
 from tasksync.notifications.dispatch import Dispatcher, transport_for
 from tasksync.notifications.settings import NotificationsSettings
@@ -29,6 +30,8 @@ class Runtime:
     dispatcher: Dispatcher
     webhook_guard: Guard
     webhooks: WebhookDispatcher
+    # Limits pings of webhooks (shared by replicas through Redis when there is one).
+    pings: WindowCounter
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -109,6 +112,7 @@ async def start(kit: Kit) -> Runtime:
         dispatcher=Dispatcher(kit.db, settings, transport),
         webhook_guard=guard,
         webhooks=WebhookDispatcher(kit.db, settings, guard),
+        pings=window_counter(kit.redis, settings.redis_prefix),
     )
     runtime.start()
     return runtime

@@ -90,6 +90,15 @@ async def rotate_secret(
     return WebhookWithSecret.model_validate(hook, from_attributes=True)
 
 
+@router.post("/{webhook_id}/ping", status_code=status.HTTP_202_ACCEPTED)
+async def ping(
+    room_id: UUID, webhook_id: UUID, access: RoomAdmin, session: DbSession, request: Request
+) -> None:
+    """Send a test event (`webhook.ping`) to this webhook; 3 a minute."""
+    hook = await service.one(session, room_id=room_id, webhook_id=webhook_id)
+    await service.ping(session, _runtime(request).pings, webhook=hook, actor_id=access.caller.id)
+
+
 @router.get("/{webhook_id}/deliveries")
 async def list_deliveries(
     room_id: UUID, webhook_id: UUID, _: RoomAdmin, session: DbSession, paging: Paging

@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
 from tasksync.common.db import upsert
-from tasksync.common.errors import Conflict, InvalidField, NotFound
+from tasksync.common.errors import Conflict, InvalidField, NotFound, TooManyRequests
+from tasksync.common.ids import uuid7
 from tasksync.common.outbound import Guard, RefusedTarget
 from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice, uuid_value
+from tasksync.common.ratelimit import WindowCounter
 from tasksync.contracts.events import Envelope
 from tasksync.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
 from tasksync.notifications.webhooks import signing
@@ -157,6 +159,46 @@ async def fan_out(session: AsyncSession, envelope: Envelope) -> int:
         )
         written += result.rowcount or 0
     return written
+
+
+PING_WINDOW_SECONDS = 60
+PINGS_PER_WINDOW = 3
+
+
+async def ping(
+    session: AsyncSession, counter: WindowCounter, *, webhook: Webhook, actor_id: UUID
+) -> WebhookDelivery:
+    """A test event for this webhook alone (3 a minute per webhook, then 429)."""
+    count = await counter.hit(f"webhook-ping:{webhook.id}", PING_WINDOW_SECONDS)
+    if count > PINGS_PER_WINDOW:
+        raise TooManyRequests(
+            "Too many pings for this webhook; wait a minute.", retry_after=PING_WINDOW_SECONDS
+        )
+    event_id = uuid7()
+    now = utcnow()
+    payload = orjson.dumps(
+        {
+            "id": str(event_id),
+            "type": "webhook.ping",
+            "occurred_at": now.isoformat(),
+            "room_id": str(webhook.room_id),
+            "actor_id": str(actor_id),
+            "data": {"webhook_id": str(webhook.id)},
+        }
+    ).decode()
+    delivery = WebhookDelivery(
+        webhook_id=webhook.id,
+        event_id=event_id,
+        event_type="webhook.ping",
+        payload=payload,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(delivery)
+    await session.flush()
+    return delivery
 
 
 async def deliveries(
