@@ -9,6 +9,8 @@ from uuid import UUID
 
 from tasksync.common import clock
 from tasksync.contracts.users import UserEmailVerificationRequested
+from tasksync.notifications import commands
+from tasksync.notifications.settings import NotificationsSettings
 from tests.helpers.rooms import cast_of, room_with_roles
 from tests.helpers.stacks import AppFactory
 from tests.helpers.tasks import create_task
@@ -94,7 +96,7 @@ class TestWhoGetsMail:
 
 class TestDurability:
     async def test_refused_messages_all_arrive_once_after_recovery(
-        self, mail_stack: MailStack
+        self, mail_stack: MailStack, backend_settings: dict[str, Any]
     ) -> None:
         room, smtp, client = mail_stack.room, mail_stack.smtp, mail_stack.client
         assert smtp is not None
@@ -112,6 +114,13 @@ class TestDurability:
             for mail in await mail_stack.mails():
                 assert mail.status == "pending"
                 assert "451" in (mail.last_error or "")
+            # the operator sees them waiting, and why
+            status = await commands.status(
+                NotificationsSettings(**backend_settings, **smtp.settings)
+            )
+            assert (status.mails["pending"], status.retrying) == (3, 3)
+            assert "451" in status.failures[0]["last_error"]
+            assert status.delivery.startswith("SMTP 127.0.0.1")
             # a retry before the backoff has passed sends nothing
             assert await mail_stack.runtime.send_mail() == 0
             smtp.inbox.refusing = False

@@ -279,3 +279,51 @@ class TestPing:
         await eventually(three)
         types = {orjson.loads(body)["type"] for _, body in receiver.received}
         assert types == {"webhook.ping"}
+
+
+class TestSecretsAndDisabling:
+    async def test_after_a_rotation_both_secrets_verify_for_a_day(
+        self, hook_stack: HookStack, receiver: Receiver
+    ) -> None:
+        stack, room = hook_stack, hook_stack.room
+        created = await add_hook(stack, receiver.url)
+        rotated = await stack.client.post(
+            f"{hooks(room.id)}/{created['id']}/secret", headers=room.owner.headers
+        )
+        await create_task(stack.client, room.member, room.id, "Rotated")
+
+        async def arrived() -> bool:
+            await stack.runtime.send_webhooks()
+            return bool(receiver.received)
+
+        await eventually(arrived)
+        headers, body = receiver.received[0]
+        headers = {k.lower(): v for k, v in headers.items()}
+        now = int(time.time())
+        assert len(headers["webhook-signature"].split()) == 2
+        for secret in (created["secret"], rotated.json()["secret"]):
+            assert signing.verify(secret, headers=headers, body=body, now=now)
+
+    async def test_a_day_of_failures_disables_it_and_tells_the_owner(
+        self, hook_stack: HookStack, receiver: Receiver
+    ) -> None:
+        stack, room = hook_stack, hook_stack.room
+        created = await add_hook(stack, receiver.url)
+        receiver.statuses = [500] * 10
+        with clock.travel():
+            await create_task(stack.client, room.member, room.id, "Down")
+
+            async def failed_once() -> bool:
+                await stack.runtime.send_webhooks()
+                return len(receiver.received) == 1
+
+            await eventually(failed_once)
+            clock.advance(timedelta(hours=25))
+            await stack.runtime.send_webhooks()
+        hook = (
+            await stack.client.get(f"{hooks(room.id)}/{created['id']}", headers=room.admin.headers)
+        ).json()
+        assert hook["active"] is False
+        assert "a day" in hook["disabled_reason"]
+        (told_owner,) = await told(stack.client, room.owner, "webhook_disabled")
+        assert receiver.url[:30] in told_owner["text"]

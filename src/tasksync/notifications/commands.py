@@ -30,11 +30,8 @@ async def status(settings: NotificationsSettings) -> Status:
     try:
         await migrations.upgrade(db, "tasksync.notifications", Base.metadata)
         async with db.sessionmaker() as session:
-            counts = dict(
-                (await session.execute(select(Mail.status, func.count()).group_by(Mail.status)))
-                .tuples()
-                .all()
-            )
+            grouped = await session.execute(select(Mail.status, func.count()).group_by(Mail.status))
+            counts: dict[str, int] = dict(grouped.all())  # type: ignore[arg-type]
             oldest = await session.scalar(
                 select(func.min(Mail.created_at)).where(Mail.status == "pending")
             )
