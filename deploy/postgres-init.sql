@@ -6,6 +6,7 @@ CREATE DATABASE tasksync_rooms;
 CREATE DATABASE tasksync_tasks;
 CREATE DATABASE tasksync_comments;
 CREATE DATABASE tasksync_files;
+CREATE DATABASE tasksync_notifications;
 CREATE DATABASE tasksync_activity;
 CREATE DATABASE tasksync_reports;
 CREATE DATABASE tasksync_realtime;

@@ -66,5 +66,6 @@ def test_distributed_ports_follow_the_gateway_port() -> None:
         "reports": [9008],
         "realtime": [9009],
         "files": [9005],
+        "notifications": [9006],
         "gateway": [9000],
     }

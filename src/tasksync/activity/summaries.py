@@ -306,6 +306,14 @@ def _file_deleted(event: Event[Any], names: Names) -> Rendered:
     return Rendered("file", data.file_id, name, f"{names.actor} removed {name} from {task}")
 
 
+def _notified(event: Event[Any], names: Names) -> Rendered:
+    """Only that someone was notified and of what kind: the text stays in their inbox."""
+    data = event.data
+    who = names.user(data.user_id)
+    kind = data.kind.replace("_", " ")
+    return Rendered("account", data.user_id, who, f"{who} was notified: {kind}")
+
+
 RENDERERS: dict[str, Renderer] = {
     "user.registered": _registered,
     "user.updated": _profile_updated,
@@ -321,6 +329,11 @@ RENDERERS: dict[str, Renderer] = {
     ),
     "user.admin_granted": _by_admin("made a system administrator:"),
     "user.admin_removed": _by_admin("removed system administration from"),
+    # The token these carry never reaches an entry: only that the message was asked for.
+    "user.email_verification_requested": _account("was sent an e-mail address verification"),
+    "user.email_verified": _account("verified their e-mail address"),
+    "user.email_removed": _account("removed their e-mail address"),
+    "user.password_reset_requested": _account("was sent a password reset link"),
     "room.created": _room_created,
     "room.updated": _room_updated,
     "room.deleted": _room_deleted,
@@ -338,6 +351,7 @@ RENDERERS: dict[str, Renderer] = {
     "reaction.removed": _reaction("took back", "from"),
     "file.uploaded": _file_uploaded,
     "file.deleted": _file_deleted,
+    "notification.created": _notified,
 }
 
 

@@ -134,6 +134,32 @@ def replay(
     )
 
 
+SECRETS_IN_EVENTS = """## Secrets in events
+
+{types} carry a single-use token from `users` to `notifications`, which mails it. The
+token is protected this way:
+
+- **Short-lived and single use.** A verification token expires after 24 hours, a password
+  reset token after 30 minutes (`TASKSYNC_EMAIL_VERIFICATION_HOURS`,
+  `TASKSYNC_PASSWORD_RESET_MINUTES`); redeeming it marks it used in the same transaction,
+  and a newer address or a completed reset voids the others.
+- **Hashed at rest in `users`.** Only its SHA-256 is stored (`email_tokens`); expired rows
+  are deleted by housekeeping.
+- **Never logged, never in the audit, never pushed.** No service logs event payloads; the
+  activity service records only that the message was sent (its renderer reads no field
+  but `user_id`); realtime pushes no `user.*` event to browsers.
+- **Where copies live, and for how long.** The envelope stays in `users`' outbox and on the
+  bus (Redis stream `users`) until event retention prunes it (`TASKSYNC_EVENT_RETENTION_DAYS`),
+  long after the token expired; an event that fails for good keeps its envelope as a dead
+  letter of the consumer that failed (`tasksync events dead-letters`). `notifications`
+  does not mail a token that already expired (a redelivery after an outage sends no dead
+  link), and blanks the bodies of the mail row once it is sent or abandoned. In the
+  message, the token rides in the link's fragment (`#token=`), which browsers never send
+  to a server, so no access log holds it.
+- Treat the event bus and the `users` and `notifications` databases as secret-bearing:
+  their backups and their access are the operator's to protect."""
+
+
 def render_catalog() -> str:
     consumers: dict[str, list[str]] = {}
     for name in stack.SERVICES:
@@ -156,6 +182,8 @@ def render_catalog() -> str:
         lines.append(
             f"| `{spec.type}` | {spec.version} | {spec.producer} | {who} | {spec.description} |"
         )
+    secret = sorted(s.type for s in CATALOG.values() if "token" in s.model.model_fields)
+    lines += ["", *SECRETS_IN_EVENTS.format(types=", ".join(f"`{t}`" for t in secret)).split("\n")]
     for spec in sorted(CATALOG.values(), key=lambda s: s.type):
         lines += [
             "",

@@ -21,6 +21,8 @@ activity_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
 app.add_typer(activity_app, name="activity")
 reports_app = typer.Typer(no_args_is_help=True, help="Reports and their read model.")
 app.add_typer(reports_app, name="reports")
+notifications_app = typer.Typer(no_args_is_help=True, help="In-app notifications and e-mail.")
+app.add_typer(notifications_app, name="notifications")
 app.add_typer(events_app, name="events")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(client_app)
@@ -283,3 +285,18 @@ def rebuild_reports(data_dir: DataDir = None) -> None:
         console.print("[green]Emptied[/] the reports model: it is rebuilt when TaskSync starts.")
     else:
         console.print(f"[green]Rebuilt[/] the reports model from {count} tasks.")
+
+
+@notifications_app.command("status")
+def notifications_status(data_dir: DataDir = None) -> None:
+    """Where mail goes, the mail queue (pending, sent, failed), retries, the latest errors
+    and the reminders armed; exits 1 when a message failed for good."""
+    import orjson
+
+    from tasksync.notifications import commands
+
+    settings = stack.settings_for("notifications", **_overrides(data_dir))
+    found = asyncio.run(commands.status(settings))
+    typer.echo(orjson.dumps(found, default=str, option=orjson.OPT_INDENT_2).decode())
+    if found.mails["failed"]:
+        raise typer.Exit(1)

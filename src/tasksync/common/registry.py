@@ -37,7 +37,10 @@ GATEWAY = ServiceSpec(
     "gateway",
     8000,
     paths=("/api/v1/overview",),
-    depends_on=("users", "rooms", "tasks", "comments", "files", "activity", "reports"),
+    depends_on=(
+        *("users", "rooms", "tasks", "comments", "files"),
+        *("notifications", "activity", "reports"),
+    ),
     description="The single public entry point.",
 )
 
@@ -85,6 +88,20 @@ SERVICES: tuple[ServiceSpec, ...] = (
         uploads=True,
         definition="tasksync.files.app:definition",
         description="Attachments of tasks, on a local volume or an S3-compatible store.",
+    ),
+    ServiceSpec(
+        "notifications",
+        8006,
+        paths=(
+            "/api/v1/notifications",
+            "/api/v1/tasks/{task_id}/watch",
+            "/api/v1/tasks/{task_id}/watchers",
+            "/api/v1/rooms/{room_id}/webhooks",
+        ),
+        depends_on=("users", "rooms", "tasks", "comments"),
+        keeps=("room_roles", "known_users"),
+        definition="tasksync.notifications.app:definition",
+        description="In-app notifications, e-mail, digests and deadline reminders.",
     ),
     ServiceSpec(
         "activity",

@@ -5,7 +5,7 @@ shared value types. No logic and no I/O: a service imports these, never another 
 registered by the side effect of an import.
 """
 
-from tasksync.contracts import comments, files, rooms, tasks, users
+from tasksync.contracts import comments, files, notifications, rooms, tasks, users
 from tasksync.contracts.events import EventData
 
 EVENT_TYPES: tuple[type[EventData], ...] = (
@@ -14,4 +14,5 @@ EVENT_TYPES: tuple[type[EventData], ...] = (
     *tasks.EVENTS,
     *comments.EVENTS,
     *files.EVENTS,
+    *notifications.EVENTS,
 )

@@ -109,6 +109,45 @@ class UserAdminRemoved(EventData):
     user_id: UUID
 
 
+@event_type("user.email_verification_requested", producer="users")
+class UserEmailVerificationRequested(EventData):
+    """An account set or changed its e-mail address: the notifications service mails the
+    address a single-use `token` (valid until `expires_at`) to prove it. The token is a
+    secret: see "Secrets in events" below."""
+
+    user_id: UUID
+    email: str
+    token: str
+    expires_at: datetime
+
+
+@event_type("user.email_verified", producer="users")
+class UserEmailVerified(EventData):
+    """An account proved it owns `email`: from now on it may receive e-mail there."""
+
+    user_id: UUID
+    email: str
+
+
+@event_type("user.email_removed", producer="users")
+class UserEmailRemoved(EventData):
+    """An account has no e-mail address any more: nothing is mailed to it."""
+
+    user_id: UUID
+
+
+@event_type("user.password_reset_requested", producer="users")
+class UserPasswordResetRequested(EventData):
+    """Someone asked to reset an active account's password: the notifications service mails
+    its verified `email` a single-use `token` (valid until `expires_at`). The token is a
+    secret: see "Secrets in events" below."""
+
+    user_id: UUID
+    email: str
+    token: str
+    expires_at: datetime
+
+
 EVENTS = (
     UserRegistered,
     UserUpdated,
@@ -122,4 +161,8 @@ EVENTS = (
     UserTokenReuseDetected,
     UserAdminGranted,
     UserAdminRemoved,
+    UserEmailVerificationRequested,
+    UserEmailVerified,
+    UserEmailRemoved,
+    UserPasswordResetRequested,
 )

@@ -9,18 +9,22 @@ from tasksync.common.db import DbSession
 from tasksync.common.openapi import with_etag
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.schemas import Text
-from tasksync.users import service, session_cookie
+from tasksync.users import account_mail, service, session_cookie
 from tasksync.users.dependencies import Account, ClientAddress, SystemAdmin, UsersRuntime
 from tasksync.users.schemas import (
+    Accepted,
     AccountDelete,
     AdminUserUpdate,
     LoginIn,
     OwnProfile,
+    PasswordResetConfirm,
+    PasswordResetIn,
     ProfileUpdate,
     PublicProfile,
     RefreshIn,
     RegisterIn,
     TokenPair,
+    VerifyEmailIn,
 )
 
 auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -36,7 +40,9 @@ async def register(
     body: RegisterIn, session: DbSession, rt: UsersRuntime, address: ClientAddress
 ) -> OwnProfile:
     """Create an account."""
-    user = await service.register(session, rt.hasher, rt.registrations, data=body, address=address)
+    user = await service.register(
+        session, rt.hasher, rt.registrations, data=body, address=address, settings=rt.settings
+    )
     return OwnProfile.model_validate(user)
 
 
@@ -122,6 +128,37 @@ async def logout(
         session_cookie.forget(response, request)
 
 
+@auth.post("/verify-email")
+async def verify_email(body: VerifyEmailIn, session: DbSession) -> OwnProfile:
+    """Prove your e-mail address with the token of the message sent to it (single use,
+    24 hours); from then on it receives notifications."""
+    user = await account_mail.verify_email(session, token=body.token)
+    return OwnProfile.model_validate(user)
+
+
+@auth.post("/password-reset", status_code=status.HTTP_202_ACCEPTED)
+async def password_reset(
+    body: PasswordResetIn, session: DbSession, rt: UsersRuntime, address: ClientAddress
+) -> Accepted:
+    """Ask for a password reset link by username or e-mail; the answer is the same whether
+    or not such an account exists."""
+    await account_mail.request_reset(
+        session, rt.settings, rt.resets, login=body.login, address=address
+    )
+    return Accepted(detail=account_mail.RESET_ACCEPTED)
+
+
+@auth.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+async def password_reset_confirm(
+    body: PasswordResetConfirm, session: DbSession, rt: UsersRuntime
+) -> None:
+    """Choose a new password with the token of the reset message (single use, 30 minutes);
+    every session of the account is signed out."""
+    await account_mail.confirm_reset(
+        session, rt.hasher, rt.issuer, token=body.token, new_password=body.new_password
+    )
+
+
 @users.get("/me")
 async def me(user: Account) -> OwnProfile:
     """Your own profile."""
@@ -135,7 +172,13 @@ async def update_me(
     """Change your profile; changing the password needs `current_password` and signs out
     your other sessions."""
     user = await service.update_profile(
-        session, rt.hasher, rt.issuer, user=user, changes=body, session_id=principal.session_id
+        session,
+        rt.hasher,
+        rt.issuer,
+        user=user,
+        changes=body,
+        session_id=principal.session_id,
+        settings=rt.settings,
     )
     return OwnProfile.model_validate(user)
 

@@ -8,7 +8,8 @@ from tasksync.common.auth import JwksFetcher
 from tasksync.common.kit import Kit
 from tasksync.common.ratelimit import window_counter
 from tasksync.common.settings import ServiceSettings
-from tasksync.users import service
+from tasksync.users import account_mail, service
+from tasksync.users.account_mail import ResetGuard
 from tasksync.users.api import admin, auth, jwks, users
 from tasksync.users.dependencies import Runtime
 from tasksync.users.guards import LoginGuard, RegistrationGuard
@@ -42,11 +43,17 @@ async def _start(kit: Kit) -> Runtime:
         registrations=RegistrationGuard(counter, settings),
         keys=keys,
         issuer=TokenIssuer(settings, keys, revocations),
+        settings=settings,
+        resets=ResetGuard(counter, settings),
     )
 
 
 async def announce_failed_sign_ins(session: AsyncSession, _: ServiceSettings) -> None:
     await service.announce_failures(session)
+
+
+async def forget_expired_email_tokens(session: AsyncSession, _: ServiceSettings) -> None:
+    await account_mail.forget_expired(session)
 
 
 definition = ServiceDefinition(
@@ -57,6 +64,6 @@ definition = ServiceDefinition(
     event_tables=event_tables,
     start=_start,
     jwks=_local_jwks,
-    housekeeping=[announce_failed_sign_ins],
+    housekeeping=[announce_failed_sign_ins, forget_expired_email_tokens],
     description="Accounts, sign-in and access tokens.",
 )

@@ -13,10 +13,12 @@ from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
 from tasksync.common.errors import Forbidden
 from tasksync.users import service
+from tasksync.users.account_mail import ResetGuard
 from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.keys import KeyRing
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
+from tasksync.users.settings import UsersSettings
 from tasksync.users.tokens import TokenIssuer
 
 
@@ -29,6 +31,8 @@ class Runtime:
     registrations: RegistrationGuard
     keys: KeyRing
     issuer: TokenIssuer
+    settings: UsersSettings
+    resets: ResetGuard
 
 
 async def _runtime(request: Request) -> Runtime:

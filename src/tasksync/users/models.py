@@ -24,11 +24,17 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
+    # Set when the owner proved the address with the e-mailed token; cleared when it changes.
+    email_verified_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email is not None and self.email_verified_at is not None
 
 
 class SigningKey(Base):
@@ -70,3 +76,21 @@ class SignInFailure(Base):
     )
     minute: Mapped[datetime] = mapped_column(primary_key=True, index=True)
     failures: Mapped[int]
+
+
+class EmailToken(Base):
+    """A single-use token sent by e-mail: to verify an address (24 hours) or to reset a
+    password (30 minutes). Only its SHA-256 is stored; the token itself exists only in the
+    event that carries it to the notifications service and in the message."""
+
+    __tablename__ = "email_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # "verify" or "reset".
+    purpose: Mapped[str] = mapped_column(String(10))
+    # The address it was sent to (a verification proves this one, not a later one).
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

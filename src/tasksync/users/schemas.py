@@ -46,6 +46,25 @@ class AdminUserUpdate(Input):
     is_admin: bool | None = None
 
 
+class VerifyEmailIn(Input):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class PasswordResetIn(Input):
+    """`login`: a username or an e-mail address."""
+
+    login: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+
+
+class PasswordResetConfirm(Input):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
 class TokenPair(BaseModel):
     access_token: str
     # null for the web app's cookie session: the refresh token is in its HttpOnly cookie.
@@ -65,6 +84,7 @@ class PublicProfile(BaseModel):
 
 class OwnProfile(PublicProfile):
     email: str | None
+    email_verified: bool
     is_admin: bool
     is_active: bool
     updated_at: datetime

@@ -26,11 +26,12 @@ from tasksync.contracts.users import (
     UserSignInFailed,
     UserUpdated,
 )
-from tasksync.users import queries, tokens
+from tasksync.users import account_mail, queries, tokens
 from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
 from tasksync.users.schemas import AdminUserUpdate, ProfileUpdate, RegisterIn
+from tasksync.users.settings import UsersSettings
 
 
 async def _ensure_free(
@@ -58,6 +59,7 @@ async def register(
     *,
     data: RegisterIn,
     address: str,
+    settings: UsersSettings,
 ) -> User:
     await guard.check(address)
     await _ensure_free(session, username=data.username, email=data.email)
@@ -76,6 +78,8 @@ async def register(
         UserRegistered(user_id=user.id, username=user.username, full_name=user.full_name),
         actor_id=user.id,
     )
+    if user.email is not None:
+        await account_mail.address_changed(session, settings, user=user)
     return user
 
 
@@ -143,8 +147,10 @@ async def update_profile(
     user: User,
     changes: ProfileUpdate,
     session_id: str,
+    settings: UsersSettings,
 ) -> User:
     fields = changes.model_fields_set
+    old_email = (user.email or "").lower()
     before = (user.username, user.full_name)
     if "password" in fields and changes.password is not None:
         if not changes.current_password or not await hasher.verify(
@@ -174,6 +180,8 @@ async def update_profile(
         )
         if old != new
     ]
+    if (user.email or "").lower() != old_email:
+        await account_mail.address_changed(session, settings, user=user)
     if changed:
         publish(
             session,

@@ -17,3 +17,10 @@ class UsersSettings(ServiceSettings):
     login_window_seconds: int = 900
     registrations_per_address: int = 10
     registration_window_seconds: int = 3600
+    # Account e-mails (users/account_mail.py): token lifetimes and the reset limits. A
+    # refused reset request is answered exactly like an accepted one.
+    email_verification_hours: int = 24
+    password_reset_minutes: int = 30
+    password_resets_per_account: int = 3
+    password_resets_per_address: int = 20
+    password_reset_window_seconds: int = 3600

@@ -32,6 +32,10 @@ def test_every_user_event_is_registered_with_its_producer() -> None:
         "user.token_reuse_detected",
         "user.admin_granted",
         "user.admin_removed",
+        "user.email_verification_requested",
+        "user.email_verified",
+        "user.email_removed",
+        "user.password_reset_requested",
     }
 
 
@@ -45,6 +49,7 @@ def test_every_payload_model_of_the_contracts_is_in_the_catalog() -> None:
             contracts.users,
             contracts.comments,
             contracts.files,
+            contracts.notifications,
         )
         for model in vars(module).values()
         if isinstance(model, type) and issubclass(model, EventData) and model is not EventData
