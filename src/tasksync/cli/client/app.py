@@ -2,7 +2,7 @@
 
 import typer
 
-from tasksync.cli.client import api, auth, comments, files, live, rooms, tasks
+from tasksync.cli.client import api, auth, comments, files, inbox, live, rooms, tasks
 
 app = typer.Typer(no_args_is_help=True, help="TaskSync from a terminal.")
 app.add_typer(auth.app)
@@ -12,14 +12,13 @@ app.add_typer(tasks.app, name="tasks")
 app.add_typer(comments.app)
 app.add_typer(files.app)
 app.add_typer(live.app)
-# `tasksync inbox` (notifications) joins here with the notifications service: a module
-# `inbox.py` beside these, `app.add_typer(inbox.app, name="inbox")`, and "inbox" in COMMANDS.
+app.add_typer(inbox.app, name="inbox")
 
 # The first words that name a client command: `cli/entry.py` runs those without loading the
 # servers' code, so that a client command starts in a fraction of a second.
 COMMANDS = frozenset(
     {
         *("login", "logout", "register", "whoami", "api", "rooms", "tasks"),
-        *("comment", "comments", "attach", "download", "files", "watch"),
+        *("comment", "comments", "attach", "download", "files", "watch", "inbox"),
     }
 )
