@@ -43,18 +43,27 @@ SLOW_REQUEST_SECONDS = 1.0
 _configured = False
 
 
-class _NamedBytesLogger(structlog.BytesLogger):
-    """Writes rendered lines straight to stderr, and knows its name for `add_logger_name`."""
+class _NamedBytesLogger:
+    """Writes rendered lines straight to stderr, and knows its name for `add_logger_name`.
+    Stderr is looked up at each line, not kept: loggers are cached on first use, and whoever
+    swapped sys.stderr since (a test's capture, say) may have closed the one seen then."""
 
     def __init__(self, name: str | None = None) -> None:
-        super().__init__(sys.stderr.buffer)
         self.name = name or "tasksync"
 
+    def msg(self, message: bytes) -> None:
+        stream = sys.stderr.buffer
+        stream.write(message + b"\n")
+        stream.flush()
 
-class _NamedPrintLogger(structlog.PrintLogger):
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__(sys.stderr)
-        self.name = name or "tasksync"
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+class _NamedPrintLogger(_NamedBytesLogger):
+    def msg(self, message: str) -> None:  # type: ignore[override]
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
 
 
 def _orjson_lines(event: Any, **_: Any) -> bytes:

@@ -27,7 +27,8 @@ POLICY = (
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-NEVER_THE_APP = ("/api/", "/.well-known/")
+# Internal paths (a service's /internal/...) stay 404 at the edge, never the app's page.
+NEVER_THE_APP = ("/api/", "/.well-known/", "/internal/")
 
 
 def default_root() -> Path:
