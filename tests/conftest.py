@@ -3,7 +3,7 @@
 Every stack test runs twice: on `sqlite` (the embedded mode: SQLite files, in-memory limits)
 and on `postgres` (PostgreSQL databases and Redis). PostgreSQL and Redis are used when they
 answer; with TASKSYNC_REQUIRE_SERVICES=1 an unreachable one fails the run instead of skipping.
-Each test starts from empty tables.
+Each test starts from empty tables. A test marked `only_backend(name)` runs on that one.
 """
 
 import os
@@ -55,6 +55,23 @@ async def _reachable() -> str | None:
 def worker_id() -> str:
     """Unique per test process, so parallel runs never share (and wipe) databases."""
     return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `only_backend(name)` keeps only that backend's variant: for what is the
+    same code on both (role tables, input validation, the API contract), one run suffices."""
+    kept, dropped = [], []
+    for item in items:
+        mark = item.get_closest_marker("only_backend")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("backend_settings")
+        if mark is not None and backend is not None and backend != mark.args[0]:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -148,8 +148,13 @@ def build_service_app(
         directory = services or ServiceDirectory(settings)
         tables = definition.event_tables
         outbox = Outbox(tables.outbox, service=name) if tables is not None else None
-        db = await Database.open(
-            settings.database_url(name), pool_size=settings.db_pool_size, outbox=outbox
+        # Without migrating at start, the database exists already (`tasksync migrate` made
+        # it): no connection to the server just to ask.
+        url, pool = settings.database_url(name), settings.db_pool_size
+        db = (
+            await Database.open(url, pool_size=pool, outbox=outbox)
+            if settings.migrate_on_start
+            else Database(url, pool_size=pool, outbox=outbox)
         )
         redis = open_redis(settings)
         try:
