@@ -1,6 +1,11 @@
 """Log lines name the request they were written for."""
 
-from tasksync.common.observability import _add_request_id, request_id_var
+import io
+import sys
+
+import pytest
+
+from tasksync.common.observability import _add_request_id, _NamedBytesLogger, request_id_var
 
 
 class TestRequestIdInLogLines:
@@ -21,3 +26,18 @@ class TestRequestIdInLogLines:
             assert line["request_id"] == "own"
         finally:
             request_id_var.reset(token)
+
+
+class TestWhereLinesGo:
+    def test_a_logger_writes_to_the_stderr_of_the_moment_not_the_one_it_first_saw(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        logger = _NamedBytesLogger("test")
+        first = io.TextIOWrapper(io.BytesIO())
+        monkeypatch.setattr(sys, "stderr", first)
+        logger.msg(b"one")
+        first.close()  # as a test's capture is closed when the test ends
+        second = io.TextIOWrapper(io.BytesIO())
+        monkeypatch.setattr(sys, "stderr", second)
+        logger.msg(b"two")
+        assert second.buffer.getvalue() == b"two\n"
