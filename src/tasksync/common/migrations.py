@@ -5,7 +5,9 @@ Every service shares one environment (`common/alembic/`); its own revisions live
 migrating at once.
 """
 
+import asyncio
 import warnings
+import weakref
 import zlib
 from collections.abc import Callable
 from importlib import resources
@@ -78,8 +80,16 @@ def _upgrade(connection: Connection, service_package: str, metadata: MetaData) -
     command.upgrade(_config(service_package, metadata, connection), "head")
 
 
+# Alembic keeps the running migration in module globals: one event loop migrates one service
+# at a time (the embedded stack starts its services side by side).
+_one_at_a_time: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def upgrade(db: Database, service_package: str, metadata: MetaData) -> None:
-    async with db.engine.begin() as conn:
+    lock = _one_at_a_time.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, db.engine.begin() as conn:
         await conn.run_sync(_upgrade, service_package, metadata)
 
 

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from tasksync import __version__
-from tasksync.common.app import TELEMETRY_OFF, add_routes, stop_consuming_soon, users_jwks
+from tasksync.common.app import TELEMETRY_OFF, add_routes, users_jwks
 from tasksync.common.auth import TokenVerifier
 from tasksync.common.client import ServiceDirectory
 from tasksync.common.errors import install_error_handlers
@@ -17,6 +17,7 @@ from tasksync.common.revocations import Revocations
 from tasksync.common.security_headers import SecurityHeaders
 from tasksync.gateway import health, openapi, overview
 from tasksync.gateway.dispatch import ServiceDispatch
+from tasksync.gateway.mounted import running
 from tasksync.gateway.overview import OverviewCache
 from tasksync.gateway.settings import GatewaySettings
 from tasksync.gateway.upstream import UpstreamPool
@@ -52,13 +53,8 @@ def create_app(
             stack.callback(app.state.upstream.close)
             if redis is not None:
                 stack.push_async_callback(redis.aclose)
-            for service_app in mounted.values():
-                await stack.enter_async_context(service_app.router.lifespan_context(service_app))
-            try:
-                yield
-            finally:
-                for service_app in mounted.values():
-                    stop_consuming_soon(service_app)
+            await stack.enter_async_context(running(mounted.values()))
+            yield
 
     app = FastAPI(
         title="TaskSync gateway",

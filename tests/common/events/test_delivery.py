@@ -85,7 +85,8 @@ class TestRelayCrash:
         async with event_stack() as stack:
             runtime = stack.users.state.kit.events
             runtime.relay.stop_soon()  # the relay "dies" ...
-            await asyncio.sleep(0.3)
+            relay = next(t for t in runtime._tasks if t.get_name().endswith("-relay"))
+            await asyncio.wait_for(relay, 10)
             runtime._stop_waking()  # and no commit wakes it any more
             await register(stack.client, "ann")  # ... after this commit, before publishing
             assert await operations.outbox_backlog(stack.users_db, users_events) == 1
