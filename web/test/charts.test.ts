@@ -22,6 +22,7 @@ describe("chart scales", () => {
       { x: 55, width: 40 },
     ]);
     expect(bands(0, 100)).toEqual([]);
+    expect(bands(1, 400, 0.25, 60)).toEqual([{ x: 170, width: 60 }]); // one wide slot: a bar of its size
   });
 
   it("labels at most so many days of an axis", () => {

@@ -83,8 +83,8 @@ export function Frame(props: FrameProps) {
             {props.children({ x, y, width, plotW, plotH })}
             <line x1={0} x2={plotW} y1={plotH} y2={plotH} class="axis" />
             {props.xLabels.map((label, i) =>
-              i % every === 0 || i === n - 1 ? (
-                <text key={i} class="tick" x={x(i)} y={plotH + 14} text-anchor="middle">
+              shownLabel(i, n, every) ? (
+                <text key={i} class="tick" x={x(i)} y={plotH + 14} text-anchor={anchor(props.slot, i, n)}>
                   {label}
                 </text>
               ) : null,
@@ -235,7 +235,7 @@ export function Bars(
       table={{ rows: bars.length, columns }}
     >
       {({ y, plotW, plotH }) => {
-        const slots = bands(bars.length, plotW);
+        const slots = bands(bars.length, plotW, 0.25, 72);
         const slotW = bars.length ? plotW / bars.length : plotW;
         return (
           <>
@@ -270,6 +270,18 @@ export function Bars(
       }}
     </Frame>
   );
+}
+
+/** Every `every`th label, and the last, unless it would sit on the one before it. */
+function shownLabel(i: number, n: number, every: number): boolean {
+  if (i === n - 1) return true;
+  return i % every === 0 && n - 1 - i >= every;
+}
+
+// Days run edge to edge: the first and last labels are kept inside the plot.
+function anchor(slot: "point" | "band", i: number, n: number): string {
+  if (slot === "band" || n <= 1) return "middle";
+  return i === 0 ? "start" : i === n - 1 ? "end" : "middle";
 }
 
 function field(row: object, key: string): number {

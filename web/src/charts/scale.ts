@@ -43,11 +43,12 @@ export interface Band {
   width: number;
 }
 
-/** `n` bars across `width`, each with `padding` (a fraction of its slot) split around it. */
-export function bands(n: number, width: number, padding = 0.25): Band[] {
+/** `n` bars across `width`, each with `padding` (a fraction of its slot) split around it,
+ * centred in its slot and at most `maxWidth` wide. */
+export function bands(n: number, width: number, padding = 0.25, maxWidth = Infinity): Band[] {
   if (n <= 0) return [];
   const slot = width / n;
-  const inner = slot * (1 - padding);
+  const inner = Math.min(maxWidth, slot * (1 - padding));
   return Array.from({ length: n }, (_, i) => ({ x: i * slot + (slot - inner) / 2, width: inner }));
 }
 
