@@ -144,6 +144,22 @@ async def test_reports_and_webhooks_pages(
     assert [b["type"] for b in bodies] == ["webhook.ping"]
     await ann.screenshot("webhooks-1280")
 
+    # A member has no Webhooks tab; opening the page says who manages webhooks.
+    webhooks_url = a.url
+    await a.get_by_role("link", name="Members").click()
+    code = (await a.get_by_test_id("join-code").inner_text()).strip()
+    bob: Person = await people("bob")
+    b = bob.page
+    await register(b, "bob")
+    await b.get_by_label("Join with a code").fill(code)
+    await b.get_by_role("button", name="Join").click()
+    await expect(b.get_by_role("link", name="Reports")).to_be_visible()
+    await expect(b.get_by_role("link", name="Webhooks")).to_have_count(0)
+    await b.goto(webhooks_url)
+    await expect(b.get_by_role("note")).to_contain_text("You are a member here")
+    await expect(b.get_by_label("URL")).to_have_count(0)
+
     # The refused address answered 422, which the browser logs: nothing else went wrong.
     refused = "the server responded with a status of 422"
     assert [e for e in ann.errors if refused not in e] == []
+    assert bob.errors == []

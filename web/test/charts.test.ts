@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { areaPath, bands, bucketPosition, duration, labelEvery, linear, linePath, stack, ticks } from "../src/charts/scale";
 

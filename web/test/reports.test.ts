@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { Api, attachmentName } from "../src/api";
 import { type ExportJob, type ExportView, defaultRange, rangeDays, rangeWeeks, runExport } from "../src/reports";

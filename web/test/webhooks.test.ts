@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/api";
 import { fieldErrors, parseEvents } from "../src/webhooks";
