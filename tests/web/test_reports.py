@@ -144,6 +144,14 @@ async def test_reports_and_webhooks_pages(
     assert [b["type"] for b in bodies] == ["webhook.ping"]
     await ann.screenshot("webhooks-1280")
 
+    # An edit changes what it names.
+    hook = a.get_by_test_id("webhook")
+    await hook.get_by_role("button", name="Edit").click()
+    await hook.get_by_label("Description").fill("CI builds")
+    await hook.get_by_role("button", name="Save").click()
+    await expect(hook.locator(".hook-desc")).to_have_text("CI builds")
+    await expect(hook.locator(".hook-url")).to_have_text(url)
+
     # A member has no Webhooks tab; opening the page says who manages webhooks.
     webhooks_url = a.url
     await a.get_by_role("link", name="Members").click()

@@ -69,6 +69,24 @@ export function fieldErrors(error: unknown): FieldErrors {
   return errors;
 }
 
+export interface HookBody {
+  url: string;
+  events: string[];
+  description: string | null;
+  active: boolean;
+}
+
+/** Only what the edit form changed: `active: true` sent again would also clear a failing
+ * webhook's failure record. */
+export function webhookChanges(hook: Webhook, body: HookBody): Partial<HookBody> {
+  const found: Partial<HookBody> = {};
+  if (body.url !== hook.url) found.url = body.url;
+  if ([...body.events].sort().join() !== [...hook.events].sort().join()) found.events = body.events;
+  if (body.description !== hook.description) found.description = body.description;
+  if (body.active !== hook.active) found.active = body.active;
+  return found;
+}
+
 /** "200 in 35 ms", "timeout after 10000 ms". */
 export function attemptText(a: Attempt): string {
   const what = a.status_code !== null ? String(a.status_code) : "no answer";

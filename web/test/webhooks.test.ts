@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/api";
-import { fieldErrors, parseEvents } from "../src/webhooks";
+import { type Webhook, fieldErrors, parseEvents, webhookChanges } from "../src/webhooks";
 
 describe("webhook form", () => {
   it("reads event types and prefixes typed with commas or spaces", () => {
@@ -21,5 +21,26 @@ describe("webhook form", () => {
     expect(fieldErrors(invalid)).toEqual({ url: expect.any(String), events: expect.any(String) });
     const full = new ApiError(409, "x", "Conflict", "A room has at most 10 webhooks.");
     expect(fieldErrors(full)).toEqual({ form: "A room has at most 10 webhooks." });
+  });
+});
+
+describe("editing a webhook", () => {
+  const hook: Webhook = {
+    id: "w1",
+    room_id: "r1",
+    url: "https://example.com/h",
+    events: ["comment.created", "task.*"],
+    description: null,
+    active: true,
+    created_at: "2030-01-01T00:00:00Z",
+    failing_since: "2030-01-02T00:00:00Z",
+    disabled_reason: null,
+  };
+
+  it("sends only what changed (an unchanged `active` would clear the failure record)", () => {
+    const same = { url: hook.url, events: ["task.*", "comment.created"], description: null, active: true };
+    expect(webhookChanges(hook, same)).toEqual({});
+    expect(webhookChanges(hook, { ...same, description: "CI", active: false })).toEqual({ description: "CI", active: false });
+    expect(webhookChanges(hook, { ...same, events: ["task.*"] })).toEqual({ events: ["task.*"] });
   });
 });

@@ -9,10 +9,12 @@ import {
   type Delivery,
   EVENT_EXAMPLES,
   type FieldErrors,
+  type HookBody,
   type Webhook,
   attemptText,
   fieldErrors,
   parseEvents,
+  webhookChanges,
 } from "../webhooks";
 
 export function WebhooksPage({ roomId }: { roomId: string }) {
@@ -112,13 +114,6 @@ function SecretCard({ value, url, onDone }: { value: string; url: string; onDone
       </div>
     </section>
   );
-}
-
-interface HookBody {
-  url: string;
-  events: string[];
-  description: string | null;
-  active: boolean;
 }
 
 function HookForm({
@@ -264,7 +259,8 @@ function HookItem({
           submitLabel="Save"
           onCancel={() => setEditing(false)}
           onSubmit={async (body) => {
-            await api.request("PATCH", path, { body });
+            const changed = webhookChanges(hook, body);
+            if (Object.keys(changed).length) await api.request("PATCH", path, { body: changed });
             setEditing(false);
             await reload();
             return true;
