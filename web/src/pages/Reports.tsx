@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api } from "../api";
+import { ApiError, api } from "../api";
 import { Bars, Lines, StackedArea } from "../charts/Charts";
 import { duration } from "../charts/scale";
 import { RoomTabs } from "../components/Layout";
@@ -89,6 +89,11 @@ export function ReportsPage({ roomId }: { roomId: string }) {
         setError("");
       }
     } catch (e) {
+      // A zone the server's time zone database lacks: count the days in UTC instead.
+      if (e instanceof ApiError && e.status === 422 && /\btz\b/.test(e.detail) && r.tz !== "UTC") {
+        toast(`The server does not know the time zone ${r.tz}: the days are counted in UTC.`, "info");
+        return setRange({ ...r, tz: "UTC" });
+      }
       setError(errorText(e));
     }
   }
@@ -149,7 +154,7 @@ export function ReportsPage({ roomId }: { roomId: string }) {
           To
           <input type="date" value={range.to} min={range.from} onChange={(e) => change("to", e.currentTarget.value)} />
         </label>
-        <button type="button" onClick={() => setRange(defaultRange())}>
+        <button type="button" onClick={() => setRange(defaultRange(new Date(), range.tz))}>
           Last 30 days
         </button>
         <span class="muted small">Days in {range.tz}</span>
