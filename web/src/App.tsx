@@ -7,9 +7,11 @@ import { AuthPage } from "./pages/Auth";
 import { BoardPage } from "./pages/Board";
 import { MembersPage } from "./pages/Members";
 import { ProfilePage } from "./pages/Profile";
+import { ReportsPage } from "./pages/Reports";
 import { RoomActivityPage } from "./pages/RoomActivity";
 import { RoomsPage } from "./pages/Rooms";
 import { TaskPage } from "./pages/Task";
+import { WebhooksPage } from "./pages/Webhooks";
 
 const PUBLIC = new Set(["signin", "register"]);
 
@@ -42,6 +44,8 @@ const TITLES: Record<string, string> = {
   board: "Board",
   members: "Members",
   activity: "Activity",
+  reports: "Reports",
+  webhooks: "Webhooks",
   task: "Task",
   profile: "Profile",
 };
@@ -56,6 +60,10 @@ function page(name: string, params: Record<string, string>) {
       return <MembersPage key={params.room} roomId={params.room} />;
     case "activity":
       return <RoomActivityPage key={params.room} roomId={params.room} />;
+    case "reports":
+      return <ReportsPage key={params.room} roomId={params.room} />;
+    case "webhooks":
+      return <WebhooksPage key={params.room} roomId={params.room} />;
     case "task":
       return <TaskPage key={params.task} taskId={params.task} />;
     case "profile":

@@ -73,6 +73,17 @@ export function buildQuery(query: RequestOptions["query"]): string {
   return text ? `?${text}` : "";
 }
 
+/** The file name of `Content-Disposition: attachment; filename="x.csv"` (null without one). */
+export function attachmentName(header: string | null): string | null {
+  const found = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(header ?? "");
+  if (!found) return null;
+  try {
+    return decodeURIComponent(found[1]);
+  } catch {
+    return found[1];
+  }
+}
+
 export class Api {
   private tokens: Tokens | null = null;
   private expiresAt = 0;
@@ -187,6 +198,14 @@ export class Api {
     const response = await this.raw("GET", path, {}, await this.maybeToken());
     if (!response.ok) throw await ApiError.from(response);
     return response.blob();
+  }
+
+  /** A file answer (a report's CSV, an export) as a Blob, with its name from
+   * Content-Disposition; `path` may start with /api/v1 (an answer's download_url). */
+  async file(path: string, query?: RequestOptions["query"]): Promise<{ blob: Blob; filename: string | null }> {
+    const response = await this.raw("GET", path.replace(/^\/api\/v1/, "") + buildQuery(query), {}, await this.maybeToken());
+    if (!response.ok) throw await ApiError.from(response);
+    return { blob: await response.blob(), filename: attachmentName(response.headers.get("content-disposition")) };
   }
 
   private async maybeToken(): Promise<string | undefined> {

@@ -39,6 +39,8 @@ const ROUTES: [string, RegExp][] = [
   ["board", /^\/rooms\/(?<room>[^/]+)$/],
   ["members", /^\/rooms\/(?<room>[^/]+)\/members$/],
   ["activity", /^\/rooms\/(?<room>[^/]+)\/activity$/],
+  ["reports", /^\/rooms\/(?<room>[^/]+)\/reports$/],
+  ["webhooks", /^\/rooms\/(?<room>[^/]+)\/webhooks$/],
   ["task", /^\/tasks\/(?<task>[^/]+)$/],
   ["profile", /^\/profile$/],
 ];

@@ -10,8 +10,8 @@ export const ROOM_TABS = [
   { name: "board", label: "Board", path: "", ready: true },
   { name: "members", label: "Members", path: "/members", ready: true },
   { name: "activity", label: "Activity", path: "/activity", ready: true },
-  { name: "reports", label: "Reports", path: "/reports", ready: false },
-  { name: "webhooks", label: "Webhooks", path: "/webhooks", ready: false, admins: true },
+  { name: "reports", label: "Reports", path: "/reports", ready: true },
+  { name: "webhooks", label: "Webhooks", path: "/webhooks", ready: true, admins: true },
 ];
 
 export function Layout({ route, children }: { route: Match; children: ComponentChildren }) {
