@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from bench.stacks import POSTGRES, REDIS, clean_env, rss_mb
-from tasksync.common.db import drop_database
+from tasksync.common.db import drop_databases
 
 PORT = 18400
 MB = 1024 * 1024
@@ -152,8 +152,8 @@ def main() -> None:
             stack.send_signal(signal.SIGTERM)
             stack.wait(timeout=60)
             server = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-            for service in ("users", "rooms", "tasks", "comments", "files"):
-                asyncio.run(drop_database(f"{server}/{PREFIX}_{service}"))
+            services = ("users", "rooms", "tasks", "comments", "files")
+            asyncio.run(drop_databases(f"{server}/{PREFIX}_{service}" for service in services))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))

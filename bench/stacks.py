@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasksync.common.db import drop_database
+from tasksync.common.db import drop_databases
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -158,8 +158,4 @@ def start_baseline(port: int, logs: Path) -> Running:
 def drop_bench_databases() -> None:
     server = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
 
-    async def drop() -> None:
-        for service in SERVICES:
-            await drop_database(f"{server}/{PREFIX}_{service}")
-
-    asyncio.run(drop())
+    asyncio.run(drop_databases(f"{server}/{PREFIX}_{service}" for service in SERVICES))

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from tasksync import stack
-from tasksync.common.db import drop_database
+from tasksync.common.db import drop_databases
 from tests.helpers.database import Wiper
 from tests.helpers.stacks import AppFactory, embedded_factory
 
@@ -113,12 +113,11 @@ async def backend_settings(
         **FAST_HASHING,
         **MANY_REGISTRATIONS,
     }
-    for name in stack.SERVICES:
-        await stack.migrate(name, **overrides)
+    await stack.migrate_all(**overrides)
     yield overrides
     if "postgres_url" in overrides:  # each run has its own databases (and the probe's): drop them
-        for name in [*stack.SERVICES, "probe"]:
-            await drop_database(stack.settings_for("users", **overrides).database_url(name))
+        urls = stack.settings_for("users", **overrides).database_url
+        await drop_databases(urls(name) for name in [*stack.SERVICES, "probe"])
 
 
 @pytest.fixture(scope="session")

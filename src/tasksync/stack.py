@@ -2,8 +2,9 @@
 (`tasksync serve`) or the whole embedded stack (`tasksync up`), where the gateway calls each
 service in-process and every service reaches the others through in-process clients."""
 
+import asyncio
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -65,6 +66,12 @@ async def migrate(name: str, **overrides: Any) -> None:
     """Brings a service's database to its latest schema (creating it first)."""
     async with migrated_database(name, **overrides):
         return
+
+
+async def migrate_all(names: Iterable[str] = SERVICES, **overrides: Any) -> None:
+    """`migrate` for several services side by side: their databases are created together
+    (the Alembic runs themselves take turns, `common/migrations.py`)."""
+    await asyncio.gather(*(migrate(name, **overrides) for name in names))
 
 
 @asynccontextmanager

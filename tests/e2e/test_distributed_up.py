@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tasksync import stack
-from tasksync.common.db import drop_database
+from tasksync.common.db import drop_databases
 from tests.conftest import POSTGRES_URL, REDIS_URL
 
 pytestmark = [
@@ -123,11 +123,8 @@ def distributed(tmp_path: Path, backend_settings: dict) -> Iterator[Distributed]
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        for service in stack.SERVICES:
-            server = POSTGRES_URL.rsplit("/", 1)[0].replace(
-                "postgresql://", "postgresql+asyncpg://"
-            )
-            asyncio.run(drop_database(f"{server}/{prefix}_{service}"))
+        server = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        asyncio.run(drop_databases(f"{server}/{prefix}_{service}" for service in stack.SERVICES))
 
 
 def _signed_up(http: httpx.Client, name: str) -> dict[str, str]:

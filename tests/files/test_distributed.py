@@ -20,7 +20,7 @@ import boto3
 import httpx
 import pytest
 
-from tasksync.common.db import drop_database
+from tasksync.common.db import drop_databases
 from tests.conftest import POSTGRES_URL, REDIS_URL
 from tests.e2e.test_distributed_up import Distributed, _free_base_port, _signed_up, _wait_for
 from tests.helpers.s3_server import MotoServer, moto_server
@@ -96,8 +96,8 @@ def distributed(
             except subprocess.TimeoutExpired:
                 process.kill()
         server = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        for service in ("users", "rooms", "tasks", "comments", "files"):
-            asyncio.run(drop_database(f"{server}/{prefix}_{service}"))
+        services = ("users", "rooms", "tasks", "comments", "files")
+        asyncio.run(drop_databases(f"{server}/{prefix}_{service}" for service in services))
 
 
 def _bucket_keys(s3: MotoServer) -> list[str]:

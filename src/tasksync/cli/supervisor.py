@@ -83,11 +83,6 @@ def child_env(postgres_url: str, redis_url: str, ports: dict[str, list[int]]) ->
     }
 
 
-async def migrate_all(postgres_url: str) -> None:
-    for name in stack.SERVICES:
-        await stack.migrate(name, postgres_url=postgres_url)
-
-
 async def wait_ready(process: Process, session: aiohttp.ClientSession, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -180,7 +175,7 @@ async def up_distributed(
     # The services inherit it (and raise their own to TASKSYNC_OPEN_FILES_LIMIT as well).
     raise_open_files_limit(HttpServerSettings().open_files_limit)
     console.print("Migrating databases...")
-    await migrate_all(postgres_url)
+    await stack.migrate_all(postgres_url=postgres_url)
     env = child_env(postgres_url, redis_url, ports)
     processes = [Process(name, port, env) for name, found in ports.items() for port in found]
     return await Supervisor(processes).run()
