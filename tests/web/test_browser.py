@@ -91,6 +91,31 @@ async def test_two_people_work_together_live(people: Any) -> None:
     await expect(comment).to_be_visible()
     await expect(comment.get_by_role("link", name="@bob")).to_be_visible()
 
+    # B's bell counts the mention without a reload (A's counts B's move of A's task).
+    await expect(b.get_by_role("link", name="1 unread notification")).to_be_visible()
+    await expect(b.get_by_test_id("unread-count")).to_have_text("1")
+    await expect(a.get_by_role("link", name="1 unread notification")).to_be_visible()
+    # B opens the inbox: the mention is there; a new one arrives live on top; reading
+    # them takes the bell to 0.
+    await b.get_by_role("link", name="1 unread notification").click()
+    entries = b.get_by_test_id("notification")
+    await expect(entries).to_have_count(1)
+    await expect(entries.first).to_contain_text("ann mentioned you on #1 Write the report")
+    await entries.first.get_by_role("button", name="Mark read").click()
+    await expect(b.get_by_role("link", name="No unread notifications")).to_be_visible()
+    await expect(b.get_by_test_id("unread-count")).to_have_count(0)
+    await box.fill("Thanks @bob ")
+    await a.get_by_role("button", name="Comment", exact=True).click()
+    await expect(entries).to_have_count(2)
+    await expect(entries.first.get_by_role("button", name="Mark read")).to_be_visible()
+    await expect(entries.nth(1).get_by_role("button", name="Mark read")).to_have_count(0)
+    await expect(b.get_by_test_id("unread-count")).to_have_text("1")
+    await b.get_by_role("button", name="Mark all read").click()
+    await expect(b.get_by_role("link", name="No unread notifications")).to_be_visible()
+    await bob.screenshot("inbox-1280")
+    await entries.first.get_by_role("link", name="ann mentioned you on #1 Write the report").click()
+    await expect(b.get_by_role("heading", name="Comments")).to_be_visible()
+
     # A edits the description with a Markdown preview.
     await a.get_by_role("button", name="Edit description").click()
     await a.get_by_label("Description (Markdown)").fill("Numbers for **Q3**\n\n- revenue\n- costs")
