@@ -113,8 +113,41 @@ async def test_two_people_work_together_live(people: Any) -> None:
     await b.get_by_role("button", name="Mark all read").click()
     await expect(b.get_by_role("link", name="No unread notifications")).to_be_visible()
     await bob.screenshot("inbox-1280")
+
+    # B stops mentions by e-mail and asks for a daily digest: each change is saved.
+    await b.get_by_role("link", name="Preferences").click()
+    by_mail = b.get_by_label("Someone mentions you: by e-mail")
+    await expect(by_mail).to_be_checked()
+    async with b.expect_response(re.compile(r"/notifications/preferences$")) as saved:
+        await by_mail.uncheck()
+    assert (await (await saved.value).json())["kinds"]["mentioned"] == {
+        "in_app": True,
+        "email": False,
+    }
+    async with b.expect_response(re.compile(r"/notifications/preferences$")) as saved:
+        await b.get_by_label("How e-mail comes").select_option("daily")
+    assert (await (await saved.value).json())["email_delivery"] == "daily"
+    await bob.screenshot("preferences-1280")
+    await b.get_by_role("link", name="Back to notifications").click()
     await entries.first.get_by_role("link", name="ann mentioned you on #1 Write the report").click()
-    await expect(b.get_by_role("heading", name="Comments")).to_be_visible()
+
+    # B watches the task, beside A who created it.
+    await b.get_by_role("button", name="Watch", exact=True).click()
+    await expect(b.get_by_role("button", name="Stop watching")).to_be_visible()
+    await expect(b.locator(".watcher-list li")).to_have_count(2)
+    await expect(b.locator(".watcher-list")).to_contain_text("bob (you)")
+    await expect(a.locator(".watcher-list")).to_contain_text("ann (you) · created it")
+
+    # A edits the first comment: B opens its "edited" marker and reads the earlier text.
+    mine = a.get_by_test_id("comment").filter(has_text="Can you check the numbers")
+    await mine.get_by_role("button", name="Edit").click()
+    await a.get_by_label("Edit comment").fill("Can you check the numbers by Friday, @bob?")
+    await a.get_by_role("button", name="Save", exact=True).click()
+    await expect(comment).to_contain_text("by Friday")
+    await comment.get_by_role("button", name="edited").click()
+    await expect(comment.get_by_test_id("revision")).to_contain_text(
+        "Can you check the numbers, @bob ?"  # as typed with the autocomplete
+    )
 
     # A edits the description with a Markdown preview.
     await a.get_by_role("button", name="Edit description").click()
@@ -157,7 +190,7 @@ async def test_two_people_work_together_live(people: Any) -> None:
     assert bob.errors == []
 
 
-async def test_the_page_runs_under_a_policy_without_inline_script(people: Any) -> None:
+async def test_the_signed_out_pages_run_under_a_policy_without_inline_script(people: Any) -> None:
     eve: Person = await people("eve")
     response = await eve.page.goto("/rooms")
     assert response is not None
@@ -178,3 +211,17 @@ async def test_the_page_runs_under_a_policy_without_inline_script(people: Any) -
     )
     assert ran is False
     assert any("Content Security Policy" in error for error in eve.errors)
+
+    # Signed out, one asks for a reset link; a bad link says so, and leaves the address bar.
+    await eve.page.get_by_role("link", name="Forgot your password?").click()
+    await eve.page.get_by_label("Username or e-mail").fill("nobody")
+    await eve.page.get_by_role("button", name="Send the link").click()
+    await expect(eve.page.get_by_role("status")).to_contain_text("If that account exists")
+    await eve.page.goto("/reset-password#token=not-a-token")
+    await expect(eve.page).to_have_url(re.compile(r"/reset-password$"))
+    await eve.page.get_by_label("New password").fill(PASSWORD)
+    await eve.page.get_by_label("Repeat it").fill(PASSWORD)
+    await eve.page.get_by_role("button", name="Set the password").click()
+    await expect(eve.page.get_by_role("alert")).to_contain_text("invalid, was used already")
+    await eve.page.goto("/verify-email#token=not-a-token")
+    await expect(eve.page.get_by_role("alert")).to_contain_text("invalid, was used already")
