@@ -134,7 +134,8 @@ const lower = (by: number) => unread$.set((count) => (count === null ? null : Ma
 
 export async function refreshUnread(): Promise<void> {
   try {
-    unread$.set((await api.get<{ unread: number }>("/notifications/unread-count")).unread);
+    const { unread } = await api.get<{ unread: number }>("/notifications/unread-count");
+    if (user$.get()) unread$.set(unread); // not after a sign-out meanwhile
   } catch {
     // The bell keeps its last count; the next (re)connection asks again.
   }
@@ -158,10 +159,11 @@ export async function deleteNotification(n: Notification): Promise<void> {
 }
 
 onPersonalEvent(receive);
-// The count is asked for at every (re)connection: what was missed meanwhile is in it.
+// The count is asked for at sign-in and at every (re)connection of the socket: what was
+// missed meanwhile is in it.
 liveStatus$.subscribe((status) => status === "live" && void refreshUnread());
 user$.subscribe((user) => {
-  if (user) return;
+  if (user) return void refreshUnread();
   unread$.set(null);
   announced.clear();
 });

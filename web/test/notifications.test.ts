@@ -8,6 +8,7 @@ import {
   notificationLink,
   onNotification,
   receive,
+  refreshUnread,
   unread$,
   unreadLabel,
   withChange,
@@ -81,14 +82,20 @@ describe("the unread count", () => {
     expect(fromEvent({ ...created("y"), data: {} })).toBeNull();
   });
 
-  it("is asked for when the socket is live, and forgotten at sign-out", async () => {
-    const fetch = vi.fn(async (_url: string, _init?: RequestInit) => json({ unread: 4 }));
+  it("is asked for at sign-in and when the socket is live, and forgotten at sign-out", async () => {
+    let count = 4;
+    const fetch = vi.fn(async (_url: string, _init?: RequestInit) => json({ unread: count }));
     vi.stubGlobal("fetch", fetch);
-    liveStatus$.set("live");
-    await vi.waitFor(() => expect(unread$.get()).toBe(4));
-    expect(String(fetch.mock.calls[0][0])).toBe("/api/v1/notifications/unread-count");
     user$.set({ id: "me", username: "bob", full_name: null, created_at: "" });
-    user$.set(null);
+    await vi.waitFor(() => expect(unread$.get()).toBe(4));
+    count = 6; // what came while the socket was away
+    liveStatus$.set("live");
+    await vi.waitFor(() => expect(unread$.get()).toBe(6));
+    expect(fetch.mock.calls.map((c) => c[0])).toEqual(["/api/v1/notifications/unread-count", "/api/v1/notifications/unread-count"]);
+    const pending = refreshUnread(); // asked while signed in...
+    user$.set(null); // ...answered after a sign-out: not shown
+    expect(unread$.get()).toBeNull();
+    await pending;
     expect(unread$.get()).toBeNull();
     liveStatus$.set("off");
   });

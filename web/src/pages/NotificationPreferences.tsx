@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import { withChange, type Delivery, type Preferences, type PreferencesChange } from "../notifications";
-import { toast } from "../session";
+import { toast, user$ } from "../session";
+import { useStore } from "../store";
 import { errorText } from "../util";
 
 export const KIND_LABEL: Record<string, string> = {
@@ -26,6 +27,7 @@ const DELIVERY_LABEL: Record<Delivery, string> = {
 };
 
 export function NotificationPreferencesPage() {
+  const me = useStore(user$);
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const queue = useRef<Promise<void>>(Promise.resolve());
 
@@ -102,9 +104,15 @@ export function NotificationPreferencesPage() {
             ))}
           </select>
         </label>
+        {!me?.email_verified && (
+          <p class="small unverified" role="note">
+            You have no verified e-mail address yet, so no e-mail goes out: set one in <a href="/profile">your account</a>{" "}
+            and open the link we send to it.
+          </p>
+        )}
         <p class="muted small">
-          E-mail goes only to a verified address (see <a href="/profile">your account</a>). A digest is one message
-          with everything that accumulated, sent an hour (or a day) after the oldest of it.
+          E-mail goes only to a verified address. A digest is one message with everything that accumulated, sent an hour
+          (or a day) after the oldest of it.
         </p>
       </section>
     </main>
