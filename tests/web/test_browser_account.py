@@ -88,6 +88,7 @@ async def test_the_mailed_links_verify_the_address_and_reset_the_password(
     reset = await mailed_link(smtp, 2)
     await page.goto(reset)
     await expect(page).to_have_url(re.compile(r"/reset-password$"))
+    await eve.screenshot("reset-password-1280")
     await page.get_by_label("New password").fill(NEW_PASSWORD)
     await page.get_by_label("Repeat it").fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Set the password").click()

@@ -119,7 +119,7 @@ function CommentItem({
 }) {
   const [editing, setEditing] = useState(false);
   const [body, setBody] = useState(comment.body ?? "");
-  const [history, setHistory] = useState(false);
+  const [showRevisions, setShowRevisions] = useState(false);
   if (comment.deleted) return <div class="comment deleted muted">This comment was deleted.</div>;
 
   async function act(work: () => Promise<unknown>) {
@@ -140,11 +140,11 @@ function CommentItem({
         <span class="muted small">
           {dateTime(comment.created_at)}
           {comment.edited_at && (
-            <EditedMarker commentId={comment.id} editedAt={comment.edited_at} open={history} onToggle={() => setHistory(!history)} />
+            <EditedMarker commentId={comment.id} editedAt={comment.edited_at} open={showRevisions} onToggle={() => setShowRevisions(!showRevisions)} />
           )}
         </span>
       </div>
-      {history && comment.edited_at && <Revisions commentId={comment.id} version={comment.version} />}
+      {showRevisions && comment.edited_at && <Revisions commentId={comment.id} version={comment.version} />}
       {editing ? (
         <form
           onSubmit={(e) => {

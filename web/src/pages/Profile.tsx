@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { navigate } from "../router";
 import { signOut, toast, user$ } from "../session";
@@ -14,6 +14,8 @@ export function ProfilePage() {
   const [current, setCurrent] = useState("");
   const [password, setPassword] = useState("");
   const [confirmDelete, setConfirmDelete] = useState("");
+  // The address may have been verified in another tab (the link of the message) meanwhile.
+  useEffect(() => void api.get<User>("/users/me").then((me) => user$.set(me), () => undefined), []);
 
   async function patch(body: Record<string, unknown>, done: string) {
     try {
