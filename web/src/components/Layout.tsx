@@ -6,7 +6,7 @@ import { liveStatus$, signOut, toast$, user$ } from "../session";
 import { useStore } from "../store";
 
 // The app's sections. Those whose service is not there yet are listed with `ready: false`
-// and stay hidden: a room's reports and webhooks slot in here.
+// and stay hidden: notifications (the bell), a room's reports and webhooks slot in here.
 export const ROOM_TABS = [
   { name: "board", label: "Board", path: "", ready: true },
   { name: "members", label: "Members", path: "/members", ready: true },
