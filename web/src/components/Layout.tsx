@@ -5,8 +5,8 @@ import { Bell } from "./Bell";
 import { liveStatus$, signOut, toast$, user$ } from "../session";
 import { useStore } from "../store";
 
-// The app's sections. Those whose service is not there yet are listed with `ready: false`
-// and stay hidden: notifications (the bell), a room's reports and webhooks slot in here.
+// A room's sections. One whose service is not there yet is listed with `ready: false` and
+// stays hidden. (Notifications are the top bar's bell, not a tab.)
 export const ROOM_TABS = [
   { name: "board", label: "Board", path: "", ready: true },
   { name: "members", label: "Members", path: "/members", ready: true },
