@@ -162,7 +162,10 @@ onPersonalEvent(receive);
 // The count is asked for at sign-in and at every (re)connection of the socket: what was
 // missed meanwhile is in it.
 liveStatus$.subscribe((status) => status === "live" && void refreshUnread());
+let signedInAs: string | null = null;
 user$.subscribe((user) => {
+  if ((user?.id ?? null) === signedInAs) return; // the same person's profile, changed
+  signedInAs = user?.id ?? null;
   if (user) return void refreshUnread();
   unread$.set(null);
   announced.clear();
