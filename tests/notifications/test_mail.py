@@ -46,9 +46,10 @@ class TestMessage:
         assert '<a href="https://evil.example">' not in html
         assert "<script>" not in html
         assert "&lt;script&gt;" in html
-        link = f"/rooms/{room.id}/tasks/{task['id']}"
+        link = f"/tasks/{task['id']}"  # the web app's task page
         assert link in text
         assert link in html
+        assert "/notifications/preferences" in text
         root = f"<task-{task['id']}@localhost>"
         assert str(message["In-Reply-To"]) == root
         assert str(message["References"]) == root

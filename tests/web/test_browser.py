@@ -91,6 +91,64 @@ async def test_two_people_work_together_live(people: Any) -> None:
     await expect(comment).to_be_visible()
     await expect(comment.get_by_role("link", name="@bob")).to_be_visible()
 
+    # B's bell counts the mention without a reload (A's counts B's move of A's task).
+    await expect(b.get_by_role("link", name="1 unread notification")).to_be_visible()
+    await expect(b.get_by_test_id("unread-count")).to_have_text("1")
+    await expect(a.get_by_role("link", name="1 unread notification")).to_be_visible()
+    # B opens the inbox: the mention is there; a new one arrives live on top; reading
+    # them takes the bell to 0.
+    await b.get_by_role("link", name="1 unread notification").click()
+    entries = b.get_by_test_id("notification")
+    await expect(entries).to_have_count(1)
+    await expect(entries.first).to_contain_text("ann mentioned you on #1 Write the report")
+    await entries.first.get_by_role("button", name="Mark read").click()
+    await expect(b.get_by_role("link", name="No unread notifications")).to_be_visible()
+    await expect(b.get_by_test_id("unread-count")).to_have_count(0)
+    await box.fill("Thanks @bob ")
+    await a.get_by_role("button", name="Comment", exact=True).click()
+    await expect(entries).to_have_count(2)
+    await expect(entries.first.get_by_role("button", name="Mark read")).to_be_visible()
+    await expect(entries.nth(1).get_by_role("button", name="Mark read")).to_have_count(0)
+    await expect(b.get_by_test_id("unread-count")).to_have_text("1")
+    await b.get_by_role("button", name="Mark all read").click()
+    await expect(b.get_by_role("link", name="No unread notifications")).to_be_visible()
+    await bob.screenshot("inbox-1280")
+
+    # B stops mentions by e-mail and asks for a daily digest: each change is saved.
+    await b.get_by_role("link", name="Preferences").click()
+    by_mail = b.get_by_label("Someone mentions you: by e-mail")
+    await expect(by_mail).to_be_checked()
+    async with b.expect_response(re.compile(r"/notifications/preferences$")) as saved:
+        await by_mail.uncheck()
+    assert (await (await saved.value).json())["kinds"]["mentioned"] == {
+        "in_app": True,
+        "email": False,
+    }
+    async with b.expect_response(re.compile(r"/notifications/preferences$")) as saved:
+        await b.get_by_label("How e-mail comes").select_option("daily")
+    assert (await (await saved.value).json())["email_delivery"] == "daily"
+    await bob.screenshot("preferences-1280")
+    await b.get_by_role("link", name="Back to notifications").click()
+    await entries.first.get_by_role("link", name="ann mentioned you on #1 Write the report").click()
+
+    # B watches the task, beside A who created it.
+    await b.get_by_role("button", name="Watch", exact=True).click()
+    await expect(b.get_by_role("button", name="Stop watching")).to_be_visible()
+    await expect(b.locator(".watcher-list li")).to_have_count(2)
+    await expect(b.locator(".watcher-list")).to_contain_text("bob (you)")
+    await expect(a.locator(".watcher-list")).to_contain_text("ann (you) · created it")
+
+    # A edits the first comment: B opens its "edited" marker and reads the earlier text.
+    mine = a.get_by_test_id("comment").filter(has_text="Can you check the numbers")
+    await mine.get_by_role("button", name="Edit").click()
+    await a.get_by_label("Edit comment").fill("Can you check the numbers by Friday, @bob?")
+    await a.get_by_role("button", name="Save", exact=True).click()
+    await expect(comment).to_contain_text("by Friday")
+    await comment.get_by_role("button", name="edited").click()
+    await expect(comment.get_by_test_id("revision")).to_contain_text(
+        "Can you check the numbers, @bob ?"  # as typed with the autocomplete
+    )
+
     # A edits the description with a Markdown preview.
     await a.get_by_role("button", name="Edit description").click()
     await a.get_by_label("Description (Markdown)").fill("Numbers for **Q3**\n\n- revenue\n- costs")

@@ -35,6 +35,11 @@ export interface Match {
 const ROUTES: [string, RegExp][] = [
   ["signin", /^\/signin$/],
   ["register", /^\/register$/],
+  ["forgot-password", /^\/forgot-password$/],
+  ["reset-password", /^\/reset-password$/],
+  ["verify-email", /^\/verify-email$/],
+  ["notifications", /^\/notifications$/],
+  ["notification-preferences", /^\/notifications\/preferences$/],
   ["rooms", /^\/(rooms)?$/],
   ["board", /^\/rooms\/(?<room>[^/]+)$/],
   ["members", /^\/rooms\/(?<room>[^/]+)\/members$/],

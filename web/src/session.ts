@@ -12,12 +12,19 @@ export const toast$ = new Store<{ text: string; kind: "error" | "info"; id: numb
 
 type RoomListener = (roomId: string, event: LiveEvent | null) => void; // null: refetch (reset)
 const roomListeners = new Set<RoomListener>();
+const personalListeners = new Set<(event: LiveEvent) => void>();
 let live: LiveClient | null = null;
 
 /** Subscribes to every room event (and resets); returns the unsubscribe function. */
 export function onRoomEvent(listener: RoomListener): () => void {
   roomListeners.add(listener);
   return () => roomListeners.delete(listener);
+}
+
+/** Subscribes to the events addressed to the signed-in person (`personal` messages). */
+export function onPersonalEvent(listener: (event: LiveEvent) => void): () => void {
+  personalListeners.add(listener);
+  return () => personalListeners.delete(listener);
 }
 
 export function toast(text: string, kind: "error" | "info" = "error"): void {
@@ -47,13 +54,13 @@ export async function resumeSession(): Promise<void> {
   }
 }
 
-export async function signOut(): Promise<void> {
+export async function signOut(next = "/signin"): Promise<void> {
   live?.stop();
   live = null;
   liveStatus$.set("off");
   await api.logout();
   user$.set(null);
-  navigate("/signin");
+  navigate(next);
 }
 
 api.onSignedOut = () => {
@@ -71,6 +78,7 @@ function startLive(): void {
     onEvent: (roomId, event) => roomListeners.forEach((l) => l(roomId, event)),
     onReset: (roomId) => roomListeners.forEach((l) => l(roomId, null)),
     onUnsubscribed: (roomId) => roomListeners.forEach((l) => l(roomId, null)),
+    onPersonal: (event) => personalListeners.forEach((l) => l(event)),
   });
   live.start();
 }

@@ -23,6 +23,7 @@ export interface User {
   username: string;
   full_name: string | null;
   email?: string | null;
+  email_verified?: boolean;
   created_at: string;
 }
 

@@ -76,7 +76,7 @@ async def _send(session: AsyncSession, prefs: Preferences) -> None:
             for n in items
         ],
         product=settings.product_name,
-        settings_url=f"{settings.public_url.rstrip('/')}/settings/notifications",
+        settings_url=mailing.preferences_link(settings),
     )
     count = len(items)
     subject = f"{count} notification{'s' if count != 1 else ''}"

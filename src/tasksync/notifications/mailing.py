@@ -38,13 +38,18 @@ def one_line(text: str, limit: int = 200) -> str:
     return " ".join(text.split())[:limit]
 
 
+# The links go to the web app's pages (web/src/router.ts, docs/web.md).
 def task_link(settings: NotificationsSettings, room_id: UUID | None, task_id: UUID | None) -> str:
     base = settings.public_url.rstrip("/")
-    if task_id is not None and room_id is not None:
-        return f"{base}/rooms/{room_id}/tasks/{task_id}"
+    if task_id is not None:
+        return f"{base}/tasks/{task_id}"
     if room_id is not None:
         return f"{base}/rooms/{room_id}"
     return ""
+
+
+def preferences_link(settings: NotificationsSettings) -> str:
+    return f"{settings.public_url.rstrip('/')}/notifications/preferences"
 
 
 def thread_headers(settings: NotificationsSettings, task_id: UUID | None) -> dict[str, str]:
@@ -123,7 +128,7 @@ async def queue_notification(
         text=what.text,
         link=link,
         product=settings.product_name,
-        settings_url=f"{settings.public_url.rstrip('/')}/settings/notifications",
+        settings_url=preferences_link(settings),
     )
     return queue(
         session,
@@ -176,7 +181,7 @@ def queue_account_mail(
         outro=words["outro"],
         link=link,
         product=product,
-        settings_url=f"{settings.public_url.rstrip('/')}/settings/notifications",
+        settings_url=preferences_link(settings),
     )
     return queue(
         session,

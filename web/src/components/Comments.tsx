@@ -5,6 +5,7 @@ import { useStore } from "../store";
 import type { Comment, Member, Room, Task } from "../types";
 import { ROLE_RANK } from "../types";
 import { dateTime, errorText, newKey } from "../util";
+import { EditedMarker, Revisions } from "./Revisions";
 
 const EMOJI: [string, string][] = [
   ["thumbs_up", "👍"],
@@ -118,6 +119,7 @@ function CommentItem({
 }) {
   const [editing, setEditing] = useState(false);
   const [body, setBody] = useState(comment.body ?? "");
+  const [showRevisions, setShowRevisions] = useState(false);
   if (comment.deleted) return <div class="comment deleted muted">This comment was deleted.</div>;
 
   async function act(work: () => Promise<unknown>) {
@@ -137,9 +139,12 @@ function CommentItem({
         <strong>{comment.author?.username ?? "deleted account"}</strong>
         <span class="muted small">
           {dateTime(comment.created_at)}
-          {comment.edited_at && " · edited"}
+          {comment.edited_at && (
+            <EditedMarker commentId={comment.id} editedAt={comment.edited_at} open={showRevisions} onToggle={() => setShowRevisions(!showRevisions)} />
+          )}
         </span>
       </div>
+      {showRevisions && comment.edited_at && <Revisions commentId={comment.id} version={comment.version} />}
       {editing ? (
         <form
           onSubmit={(e) => {

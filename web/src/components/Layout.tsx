@@ -1,11 +1,12 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import type { Match } from "../router";
+import { Bell } from "./Bell";
 import { liveStatus$, signOut, toast$, user$ } from "../session";
 import { useStore } from "../store";
 
-// The app's sections. Those whose service is not there yet are listed with `ready: false`
-// and stay hidden: notifications (the bell), a room's reports and webhooks slot in here.
+// A room's sections. One whose service is not there yet is listed with `ready: false` and
+// stays hidden. (Notifications are the top bar's bell, not a tab.)
 export const ROOM_TABS = [
   { name: "board", label: "Board", path: "", ready: true },
   { name: "members", label: "Members", path: "/members", ready: true },
@@ -43,6 +44,7 @@ export function Layout({ route, children }: { route: Match; children: ComponentC
         <span class={`live live-${live}`} role="status" aria-live="polite" data-testid="live-status">
           {live === "live" ? "Live" : live === "reconnecting" ? "Reconnecting…" : live === "connecting" ? "Connecting…" : live === "stopped" ? "Offline" : ""}
         </span>
+        <Bell current={route.name.startsWith("notification")} />
         <a class="me" href="/profile" aria-current={route.name === "profile" ? "page" : undefined}>
           {user?.username}
         </a>

@@ -78,6 +78,11 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
             </label>
           </>
         )}
+        {!registering && queryParam(location$.get(), "reset") === "done" && !error && (
+          <p class="done" role="status">
+            Your password is changed: sign in with the new one.
+          </p>
+        )}
         {error && (
           <p class="error" role="alert">
             {error}
@@ -93,7 +98,7 @@ export function AuthPage({ mode }: { mode: "signin" | "register" }) {
             </>
           ) : (
             <>
-              New here? <a href="/register">Create an account</a>
+              New here? <a href="/register">Create an account</a> · <a href="/forgot-password">Forgot your password?</a>
             </>
           )}
         </p>

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { navigate } from "../router";
 import { signOut, toast, user$ } from "../session";
@@ -14,12 +14,15 @@ export function ProfilePage() {
   const [current, setCurrent] = useState("");
   const [password, setPassword] = useState("");
   const [confirmDelete, setConfirmDelete] = useState("");
+  // The address may have been verified in another tab (the link of the message) meanwhile.
+  useEffect(() => void api.get<User>("/users/me").then((me) => user$.set(me), () => undefined), []);
 
   async function patch(body: Record<string, unknown>, done: string) {
     try {
       const { data } = await api.request<User>("PATCH", "/users/me", { body });
+      const newAddress = data.email && data.email !== user.email;
       user$.set(data);
-      toast(done, "info");
+      toast(newAddress ? `${done} We sent a link to ${data.email}: open it to verify the address.` : done, "info");
       return true;
     } catch (e) {
       toast(errorText(e));
@@ -49,8 +52,9 @@ export function ProfilePage() {
         </label>
         <label>
           E-mail
-          <input type="email" autoComplete="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          <input type="email" autoComplete="email" aria-describedby="email-state" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
         </label>
+        <EmailState user={user} />
         <button type="submit" class="primary">
           Save profile
         </button>
@@ -103,5 +107,15 @@ export function ProfilePage() {
         </button>
       </form>
     </main>
+  );
+}
+
+function EmailState({ user }: { user: User }) {
+  if (!user.email) return <p id="email-state" class="muted small">No address: you receive nothing by e-mail and cannot reset a forgotten password.</p>;
+  if (user.email_verified) return <p id="email-state" class="small verified">✓ {user.email} is verified.</p>;
+  return (
+    <p id="email-state" class="small unverified">
+      {user.email} is not verified yet: open the link we sent to it (it works for 24 hours).
+    </p>
   );
 }

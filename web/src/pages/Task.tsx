@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, api } from "../api";
 import { Comments } from "../components/Comments";
 import { Files } from "../components/Files";
+import { Watchers } from "../components/Watchers";
 import { Markdown } from "../markdown";
 import { memberName, useRoom } from "../roomdata";
 import { navigate } from "../router";
@@ -107,6 +108,7 @@ function TaskView({
         </article>
         <aside class="task-side card" aria-label="Details">
           <Fields task={task} members={members} canWrite={canWrite} save={save} />
+          <Watchers taskId={task.id} changes={changes} />
           <p class="muted small">
             Created {dateTime(task.created_at)} by {memberName(members, task.created_by) || "someone"}
             <br />
