@@ -1,6 +1,7 @@
-"""Fixtures of the files suite: the embedded stack on each storage backend (a local folder,
-and a bucket of a real S3-compatible server), with direct access to the files database and
-store for what no route exposes; a room with one person per role and a task in it."""
+"""Fixtures of the files suite: the embedded stack on each storage backend (a local folder
+with SQLite, a bucket of a real S3-compatible server with PostgreSQL), with direct access to
+the files database and store for what no route exposes; a room with one person per role and
+a task in it."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -29,10 +30,13 @@ def s3_url() -> Iterator[str]:
         yield server.url
 
 
-@pytest.fixture(params=["local", "s3"])
-def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
-    """The files service's storage settings: a fresh folder, or a fresh bucket."""
-    if request.param == "local":
+@pytest.fixture
+def store_settings(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> dict[str, Any]:
+    """The files service's storage settings: a fresh folder on the embedded backend, a fresh
+    bucket on the distributed one. The storage code does not depend on the database nor the
+    database code on the storage, so the two pairs that deployments use cover both sides
+    (every test on all four pairs cost the suite over two minutes)."""
+    if backend == "sqlite":
         return {"files_dir": tmp_path / "files", "files_backend": "local"}
     return {
         "files_dir": tmp_path / "files",

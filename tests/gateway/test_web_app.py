@@ -1,6 +1,7 @@
 """The gateway serves the built web app at `/` in both modes: `index.html` for the app's
 routes, hashed assets cached for a year, the app's Content-Security-Policy, and nothing of
-the API, the health routes or the docs shadowed."""
+the API, the health routes or the docs shadowed. Serving files does not touch a database:
+one backend suffices."""
 
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from tasksync.gateway.web_app import POLICY
 from tests.helpers.builders import assert_problem, signed_up
 from tests.helpers.distributed import distributed_gateway
 from tests.helpers.stacks import AppFactory
+
+pytestmark = pytest.mark.only_backend("sqlite")
 
 INDEX = '<!doctype html><script type="module" src="/assets/index-abc123.js"></script>'
 ASSET = "console.log('app')"
