@@ -171,22 +171,21 @@ class TestRules:
         assert_problem(await client.post(exports_path(room), json=body), 401)
         assert await count_jobs(reports_db) == 0
 
-    @pytest.mark.parametrize(
-        "body",
-        [
+    @pytest.mark.only_backend("sqlite")  # validation, before any query
+    async def test_bad_requests_are_422_and_queue_nothing(
+        self, client: httpx.AsyncClient, room: RoleRoom, reports_db: Database
+    ) -> None:
+        for body in [
             {"kind": "everything", "format": "csv"},
             {"kind": "tasks", "format": "pdf"},
             {"kind": "tasks"},
             {"kind": "tasks", "format": "csv", "colour": "red"},
             {"kind": "flow", "format": "csv", "tz": "Nowhere/Town"},
             {"kind": "flow", "format": "csv", "from": "2020-01-01", "to": "2026-01-01"},
-        ],
-    )
-    async def test_bad_requests_are_422_and_queue_nothing(
-        self, client: httpx.AsyncClient, room: RoleRoom, reports_db: Database, body: dict
-    ) -> None:
-        response = await client.post(exports_path(room), json=body, headers=room.member.headers)
-        assert_problem(response, 422)
+        ]:
+            response = await client.post(exports_path(room), json=body, headers=room.member.headers)
+            assert response.status_code == 422, body
+            assert_problem(response, 422)
         assert await count_jobs(reports_db) == 0
 
     async def test_finished_files_expire_after_a_day(
