@@ -25,7 +25,7 @@ async def test_a_mention_is_pushed_to_the_mentioned_persons_socket_only(
     settings: dict[str, Any],
 ) -> None:
     app = stack.build_embedded(**settings)
-    async with running_server(app) as url, httpx.AsyncClient(base_url=url) as http:
+    async with running_server(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         ann, bob = await signed_up(http, "ann_person"), await signed_up(http, "bob_person")
         room = await create_room(http, ann, "Board")
         await join(http, bob, room["code"])
