@@ -3,6 +3,7 @@ notifications service (its database and runtime), a room with one person per rol
 service has fully heard of, and helpers to read someone's inbox."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,7 @@ from tests.helpers.builders import Person
 from tests.helpers.rooms import RoleRoom, cast_of, room_with_roles
 from tests.helpers.stacks import AppFactory
 from tests.helpers.waiting import eventually
+from tests.notifications.hooks import HookStack, Receiver, serving
 from tests.notifications.smtp import SmtpServer
 
 INBOX = "/api/v1/notifications"
@@ -179,3 +181,31 @@ async def address_known(app: FastAPI, person: Person) -> bool:
 async def arrived(smtp: SmtpServer, person: Person, count: int) -> list[Any] | None:
     found = smtp.inbox.to(address(person))
     return found if len(found) >= count else None
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    found = Receiver()
+    async with serving(found.handle) as url:
+        found.url = url
+        yield found
+
+
+@asynccontextmanager
+async def hook_stack_of(embedded: AppFactory, **extra: Any) -> AsyncIterator[HookStack]:
+    """A stack whose webhooks may reach 127.0.0.1 (the operator's setting), with a room."""
+    async with (
+        embedded(webhook_allow_networks="127.0.0.1/32", **extra) as running,
+        running.client() as client,
+    ):
+        room = await room_with_roles(client, await cast_of(client), "Board")
+        # the service has heard of the admin's role (it authorizes with its replica)
+        await told(client, room.admin, "role_changed")
+        runtime = running.app.state.mounted["notifications"].state.runtime
+        yield HookStack(client, room, runtime, running.app)
+
+
+@pytest.fixture
+async def hook_stack(embedded: AppFactory) -> AsyncIterator[HookStack]:
+    async with hook_stack_of(embedded) as stack:
+        yield stack

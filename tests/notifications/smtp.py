@@ -1,14 +1,23 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd, in its own thread) that keeps what it
-receives, and can be told to refuse for a while."""
+receives, and can be told to refuse for a while; over STARTTLS or implicit TLS with a
+certificate made for the test."""
 
+import datetime
 import email
 import email.policy
+import ipaddress
 import socket
+import ssl
 import threading
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 def free_port() -> int:
@@ -45,11 +54,58 @@ class Inbox:
             return [str(m["Message-ID"]) for m in self.messages]
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own authority: (certificate, key) files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    """`security` is "none", "starttls" (offered, and required before mail) or "tls"
+    (implicit); the TLS ones need `folder` for their certificate (`ca_file`)."""
+
+    def __init__(self, security: str = "none", folder: Path | None = None) -> None:
         self.inbox = Inbox()
         self.port = free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.security = security
+        self.ca_file: Path | None = None
+        options: dict[str, Any] = {}
+        if security != "none":
+            assert folder is not None
+            self.ca_file, key_file = self_signed(folder)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.ca_file, key_file)
+            if security == "starttls":
+                options = {"tls_context": context, "require_starttls": True}
+            else:
+                options = {"ssl_context": context}
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> "SmtpServer":
         self.controller.start()
@@ -60,7 +116,14 @@ class SmtpServer:
 
     @property
     def settings(self) -> dict[str, Any]:
-        return {"smtp_host": "127.0.0.1", "smtp_port": self.port, "smtp_security": "none"}
+        found: dict[str, Any] = {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": self.port,
+            "smtp_security": self.security,
+        }
+        if self.ca_file is not None:
+            found["smtp_ca_file"] = str(self.ca_file)
+        return found
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:

@@ -2,89 +2,24 @@
 create and on PATCH, and signed, retried, logged delivery to a real receiver on 127.0.0.1."""
 
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import orjson
-import pytest
-from aiohttp import web
 
 from tasksync.common import clock
-from tasksync.notifications.runtime import Runtime
 from tasksync.notifications.webhooks import signing
 from tests.helpers.builders import assert_problem
-from tests.helpers.rooms import RoleRoom, cast_of, room_with_roles
-from tests.helpers.stacks import AppFactory
+from tests.helpers.rooms import cast_of, room_with_roles
 from tests.helpers.tasks import create_task
 from tests.helpers.waiting import eventually
 from tests.notifications.conftest import told
+from tests.notifications.hooks import HookStack, Receiver, add_hook, hooks
 
 
-def hooks(room_id: str) -> str:
-    return f"/api/v1/rooms/{room_id}/webhooks"
-
-
-@dataclass
-class Receiver:
-    """A real HTTP receiver on 127.0.0.1 that answers the statuses queued, then 200."""
-
-    url: str = ""
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.received.append((dict(request.headers), await request.read()))
-        status = self.statuses.pop(0) if self.statuses else 200
-        return web.Response(status=status, text="thanks")
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    found = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", found.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    found.url = f"http://127.0.0.1:{port}/hook"
-    yield found
-    await runner.cleanup()
-
-
-@dataclass
-class HookStack:
-    client: httpx.AsyncClient
-    room: RoleRoom
-    runtime: Runtime
-
-
-@pytest.fixture
-async def hook_stack(embedded: AppFactory) -> AsyncIterator[HookStack]:
-    """A stack whose webhooks may reach 127.0.0.1 (the operator's setting)."""
-    async with (
-        embedded(webhook_allow_networks="127.0.0.1/32") as running,
-        running.client() as client,
-    ):
-        room = await room_with_roles(client, await cast_of(client), "Board")
-        # the service has heard of the admin's role (it authorizes with its replica)
-        await told(client, room.admin, "role_changed")
-        runtime = running.app.state.mounted["notifications"].state.runtime
-        yield HookStack(client, room, runtime)
-
-
-async def add_hook(stack: HookStack, url: str, events: list[str] | None = None) -> dict[str, Any]:
-    response = await stack.client.post(
-        hooks(stack.room.id),
-        json={"url": url, "events": events or ["task.*"]},
-        headers=stack.room.admin.headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+async def _count(receiver: Receiver, count: int) -> bool:
+    return len(receiver.received) == count
 
 
 class TestRoutesAndRoles:
@@ -115,6 +50,15 @@ class TestRoutesAndRoles:
         stack, room = hook_stack, hook_stack.room
         created = await add_hook(stack, receiver.url)
         path = f"{hooks(room.id)}/{created['id']}"
+        assert (await stack.client.post(f"{path}/ping", headers=room.admin.headers)).is_success
+
+        async def logged() -> str | None:
+            log = await stack.client.get(f"{path}/deliveries", headers=room.admin.headers)
+            items = log.json()["items"]
+            return items[0]["id"] if items and items[0]["status"] == "succeeded" else None
+
+        delivery = await eventually(logged)
+        redeliver = f"{path}/deliveries/{delivery}/redeliver"
         calls = [
             ("POST", hooks(room.id), {"url": receiver.url, "events": ["task.*"]}),
             ("GET", hooks(room.id), None),
@@ -124,6 +68,7 @@ class TestRoutesAndRoles:
             ("POST", f"{path}/secret", None),
             ("GET", f"{path}/deliveries", None),
             ("POST", f"{path}/ping", None),
+            ("POST", redeliver, None),
         ]
         for method, url, body in calls:
             for person, status in ((room.member, 403), (room.viewer, 403), (room.outsider, 404)):
@@ -134,19 +79,43 @@ class TestRoutesAndRoles:
             assert_problem(await stack.client.request(method, url, json=body), 401)
         listed = await stack.client.get(hooks(room.id), headers=room.admin.headers)
         assert [(h["id"], h["active"]) for h in listed.json()] == [(created["id"], True)]
+        # nothing was sent again: the refused redeliveries left the delivery as it was
+        assert len(receiver.received) == 1
+        assert (await stack.client.post(redeliver, headers=room.owner.headers)).status_code == 202
+        await eventually(lambda: _count(receiver, 2))
 
 
 # The operator opened 127.0.0.1/32 for the test receiver: everything else inward stays shut.
 REFUSED = [
     "http://127.0.0.2/hook",
     "http://0x7f000002/hook",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://10.0.0.1/",
-    "http://[::1]/",
-    "http://[::ffff:127.0.0.1]/",
+    "http://0177.0.0.2/hook",
     "http://2130706434/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.1.1/",
+    "http://10.0.0.1/",
+    "http://172.16.0.1/",
+    "http://192.168.1.1/",
+    "http://100.64.0.1/",
+    "http://0.0.0.0/",
+    "http://224.0.0.1/",
+    "http://240.0.0.1/",
+    "http://255.255.255.255/",
+    "http://[::1]/",
+    "http://[::]/",
+    "http://[fc00::1]/",
+    "http://[fd12:3456::1]/",
+    "http://[fe80::1]/",
+    "http://[ff02::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[2002:7f00:1::]/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
     "ftp://example.com/",
+    "file:///etc/passwd",
     "http://user:pw@127.0.0.1/",
+    "http:///hook",
 ]
 
 
@@ -222,14 +191,19 @@ class TestDelivery:
             await eventually(first_try)
             assert await stack.runtime.send_webhooks() == 0  # not due before its backoff
             clock.advance(timedelta(seconds=10))
-            await stack.runtime.send_webhooks()
+
+            async def succeeded() -> list[dict[str, Any]] | None:
+                await stack.runtime.send_webhooks()
+                log = await stack.client.get(
+                    f"{hooks(room.id)}/{created['id']}/deliveries", headers=room.admin.headers
+                )
+                items = log.json()["items"]
+                return items if items[0]["status"] == "succeeded" else None
+
+            (delivery,) = await eventually(succeeded)
         ids = [{k.lower(): v for k, v in h.items()}["webhook-id"] for h, _ in receiver.received]
         assert len(ids) == 2
         assert ids[0] == ids[1]
-        log = await stack.client.get(
-            f"{hooks(room.id)}/{created['id']}/deliveries", headers=room.admin.headers
-        )
-        (delivery,) = log.json()["items"]
         assert delivery["id"] == ids[0]
         assert delivery["status"] == "succeeded"
         assert [a["status_code"] for a in delivery["log"]] == [503, 200]
@@ -250,14 +224,17 @@ class TestDelivery:
             return items if items and items[0]["status"] == "failed" else None
 
         (delivery,) = await eventually(failed)
+        receiver.statuses = [410]
         again = await stack.client.post(
             f"{path}/deliveries/{delivery['id']}/redeliver", headers=room.admin.headers
         )
         assert again.status_code == 202
-        receiver.statuses = [410]
-        await stack.runtime.send_webhooks()
-        hook = (await stack.client.get(path, headers=room.admin.headers)).json()
-        assert hook["active"] is False
+
+        async def disabled() -> dict[str, Any] | None:
+            hook = (await stack.client.get(path, headers=room.admin.headers)).json()
+            return hook if hook["active"] is False else None
+
+        hook = await eventually(disabled)
         assert "410" in hook["disabled_reason"]
 
 
@@ -319,11 +296,14 @@ class TestSecretsAndDisabling:
 
             await eventually(failed_once)
             clock.advance(timedelta(hours=25))
-            await stack.runtime.send_webhooks()
-        hook = (
-            await stack.client.get(f"{hooks(room.id)}/{created['id']}", headers=room.admin.headers)
-        ).json()
-        assert hook["active"] is False
+
+            async def disabled() -> dict[str, Any] | None:
+                await stack.runtime.send_webhooks()
+                path = f"{hooks(room.id)}/{created['id']}"
+                hook = (await stack.client.get(path, headers=room.admin.headers)).json()
+                return hook if hook["active"] is False else None
+
+            hook = await eventually(disabled)
         assert "a day" in hook["disabled_reason"]
         (told_owner,) = await told(stack.client, room.owner, "webhook_disabled")
         assert receiver.url[:30] in told_owner["text"]

@@ -24,7 +24,8 @@ class RoomUpdated(EventData):
 
 @event_type("room.deleted", producer="rooms")
 class RoomDeleted(EventData):
-    """A room is gone, with everything in it (tasks, comments, files follow)."""
+    """A room is gone, with everything in it (tasks, comments, files follow); its webhooks
+    get this as their last delivery, then go."""
 
     room_id: UUID
 

@@ -56,6 +56,7 @@ class SmtpTransport:
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
             use_tls=s.smtp_security == "tls",
             start_tls=s.smtp_security == "starttls",
+            cert_bundle=s.smtp_ca_file,
             timeout=s.smtp_timeout,
         )
 
@@ -136,24 +137,37 @@ class Dispatcher:
     async def _claim(self) -> list[tuple[Mail, object]]:
         now = utcnow()
         until = now + timedelta(seconds=self.settings.mail_claim_seconds)
+        claimable = (
+            Mail.status == "pending",
+            or_(Mail.claimed_until.is_(None), Mail.claimed_until < now),
+        )
         async with self.db.sessionmaker.begin() as session:
             query = (
                 select(Mail)
-                .where(
-                    Mail.status == "pending",
-                    Mail.next_attempt_at <= now,
-                    or_(Mail.claimed_until.is_(None), Mail.claimed_until < now),
-                )
+                .where(*claimable, Mail.next_attempt_at <= now)
                 .order_by(Mail.next_attempt_at)
                 .limit(BATCH)
             )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            for mail in rows:
-                mail.claimed_until = until
-                mail.attempts += 1
-        return [(mail, until) for mail in rows]
+            rows = {mail.id: mail for mail in (await session.scalars(query)).all()}
+            session.expunge_all()
+            if not rows:
+                return []
+            # Taken only if still claimable: on SQLite (no SKIP LOCKED) another pass may
+            # have read the same rows, and this statement is where one of them wins.
+            won = list(
+                await session.scalars(
+                    update(Mail)
+                    .where(Mail.id.in_(rows), *claimable)
+                    .values(claimed_until=until, attempts=Mail.attempts + 1)
+                    .returning(Mail.id)
+                )
+            )
+        for mail_id in won:
+            rows[mail_id].claimed_until = until
+            rows[mail_id].attempts += 1
+        return [(rows[mail_id], until) for mail_id in won]
 
     async def _deliver(self, mail: Mail, until: object) -> int:
         try:

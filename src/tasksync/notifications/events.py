@@ -192,7 +192,7 @@ async def room_updated(session: AsyncSession, event: Event[RoomUpdated]) -> None
 @handlers.on(RoomDeleted)
 async def room_deleted(session: AsyncSession, event: Event[RoomDeleted]) -> None:
     await reminders.disarm_room(session, event.data.room_id)
-    await webhooks.forget_room(session, event.data.room_id)
+    await webhooks.room_deleted(session, event.envelope)
     await queries.forget_room(session, event.data.room_id)
 
 
@@ -281,8 +281,8 @@ async def password_reset_requested(
         )
 
 
-# Webhooks: every event of a room, to that room's subscribed webhooks. A deleted room takes
-# its webhooks and their log with it (room_deleted above), so `room.deleted` is not sent.
+# Webhooks: every event of a room, to that room's subscribed webhooks. `room.deleted` is
+# the last one they get (room_deleted above sends it, then retires them).
 
 
 async def deliver_to_webhooks(session: AsyncSession, event: Event[Any]) -> None:
@@ -290,5 +290,5 @@ async def deliver_to_webhooks(session: AsyncSession, event: Event[Any]) -> None:
 
 
 for model in EVENT_TYPES:
-    if model.producer != "notifications":
+    if model.producer != "notifications" and model is not RoomDeleted:
         handlers.on(model)(deliver_to_webhooks)

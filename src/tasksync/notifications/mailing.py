@@ -11,7 +11,6 @@ from email.utils import parseaddr
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
@@ -20,8 +19,7 @@ from tasksync.common.kit import runtime_of
 from tasksync.notifications import queries, templates
 from tasksync.notifications.models import Mail
 from tasksync.notifications.settings import NotificationsSettings
-
-_WAKE = "tasksync.notifications.mail_written"
+from tasksync.notifications.wakeups import wake_after_commit
 
 
 def _settings(session: AsyncSession) -> NotificationsSettings:
@@ -59,26 +57,6 @@ def thread_headers(settings: NotificationsSettings, task_id: UUID | None) -> dic
     return {"In-Reply-To": root, "References": root}
 
 
-def _wake_after_commit(session: AsyncSession) -> None:
-    """The dispatcher looks at once after this transaction commits (and not if it rolls
-    back: the row is gone with it)."""
-    sync = session.sync_session
-    if sync.info.get(_WAKE):
-        return
-    sync.info[_WAKE] = True
-    wake = runtime_of(session).wake
-
-    def committed(*_: Any) -> None:
-        sync.info.pop(_WAKE, None)
-        wake()
-
-    def rolled_back(*_: Any) -> None:
-        sync.info.pop(_WAKE, None)
-
-    event.listen(sync, "after_commit", committed, once=True)
-    event.listen(sync, "after_soft_rollback", rolled_back, once=True)
-
-
 def queue(
     session: AsyncSession,
     *,
@@ -110,7 +88,7 @@ def queue(
         sensitive=sensitive,
     )
     session.add(mail)
-    _wake_after_commit(session)
+    wake_after_commit(session)
     return mail
 
 

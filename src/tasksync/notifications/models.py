@@ -194,6 +194,8 @@ class Webhook(Base):
     # Set at the first failure of a run of failures; cleared by a success.
     failing_since: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # Its room was deleted: `room.deleted` was its last event; removed once it is sent.
+    room_deleted_at: Mapped[datetime | None]
 
 
 class WebhookDelivery(Base):

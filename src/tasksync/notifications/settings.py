@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import SecretStr
 
 from tasksync.common.settings import ServiceSettings
@@ -14,7 +16,10 @@ class NotificationsSettings(ServiceSettings):
     smtp_host: str | None = None
     smtp_port: int = 587
     # "starttls" (upgrade a plain connection), "tls" (implicit TLS, port 465) or "none".
-    smtp_security: str = "starttls"
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    # The server's certificate is always verified (for "starttls" and "tls"), against the
+    # system's authorities, or against the ones in this PEM file (a private CA).
+    smtp_ca_file: str | None = None
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_sender: str = "TaskSync <tasksync@localhost>"
@@ -39,6 +44,9 @@ class NotificationsSettings(ServiceSettings):
     webhooks_per_room: int = 10
     webhook_timeout: float = 10.0
     webhook_concurrency_per_endpoint: int = 4
+    # The webhook dispatcher looks for due deliveries this often, and at once after a commit
+    # that wrote one (an event consumed, a ping, a redelivery, a webhook re-enabled).
+    webhook_poll_interval: float = 2.0
     # Retries: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h... up to about three days.
     webhook_max_age_hours: float = 72.0
     # A webhook failing without a success for this long is disabled (its owner is told).

@@ -6,15 +6,19 @@ disabled and the room's owner is told.
 
 Replicas share the work by claiming rows (`SKIP LOCKED` on PostgreSQL); a dispatcher killed
 between send and mark leaves the row to be sent again once its claim runs out, with the
-same `webhook-id` (at-least-once). Each endpoint has its own concurrency limit, and the
-whole exchange its time limit, so one slow receiver never delays another.
+same `webhook-id` (at-least-once). One slow receiver never delays another: each delivery
+runs on its own (`start_due` does not wait for it), each endpoint (host and port) has at
+most `webhook_concurrency_per_endpoint` deliveries in flight (a full endpoint's rows stay
+unclaimed, so their claims cannot run out while they wait), and the whole exchange has its
+time limit.
 """
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from uuid import NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import structlog
 from sqlalchemy import or_, select, update
@@ -44,48 +48,118 @@ class WebhookDispatcher:
     db: Database
     settings: NotificationsSettings
     guard: Guard
-    _limits: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    # Called when due rows were left behind: the batch was full, or a delivery ended while
+    # rows waited for their endpoint to have room.
+    more_due: Callable[[], None] = lambda: None
+    # Deliveries in flight per endpoint, and the webhooks they belong to.
+    _busy: dict[str, int] = field(default_factory=dict)
+    _busy_hooks: dict[str, set[UUID]] = field(default_factory=dict)
+    _running: set[asyncio.Task[int]] = field(default_factory=set)
+    _waiting: bool = False
 
-    def _limit(self, url: str) -> asyncio.Semaphore:
-        key = url.split("/", 3)[2] if "//" in url else url
-        if key not in self._limits:
-            self._limits[key] = asyncio.Semaphore(self.settings.webhook_concurrency_per_endpoint)
-        return self._limits[key]
+    @staticmethod
+    def endpoint(url: str) -> str:
+        return url.split("/", 3)[2] if "//" in url else url
 
     async def run_once(self) -> int:
-        """Sends what is due now; returns how many deliveries succeeded."""
+        """Sends what is due now and waits for the answers; returns how many succeeded."""
         claimed = await self._claim()
         results = await asyncio.gather(*(self._deliver(d, w, u) for d, w, u in claimed))
         return sum(results)
 
+    async def start_due(self) -> int:
+        """Claims what is due now and starts each delivery on its own, without waiting for
+        any answer; returns how many started."""
+        claimed = await self._claim()
+        for delivery, hook, until in claimed:
+            task = asyncio.create_task(self._deliver(delivery, hook, until))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        if len(claimed) == BATCH:
+            self.more_due()
+        return len(claimed)
+
+    async def stop(self) -> None:
+        """Abandons deliveries in flight (their claims run out; they are sent again)."""
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+    def _full(self) -> list[UUID]:
+        limit = self.settings.webhook_concurrency_per_endpoint
+        return [
+            hook
+            for key, count in self._busy.items()
+            if count >= limit
+            for hook in self._busy_hooks.get(key, ())
+        ]
+
     async def _claim(self) -> list[tuple[WebhookDelivery, Webhook, object]]:
         now = utcnow()
         until = now + CLAIM + timedelta(seconds=self.settings.webhook_timeout)
+        limit = self.settings.webhook_concurrency_per_endpoint
+        claimable = (
+            WebhookDelivery.status == "pending",
+            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+        )
         async with self.db.sessionmaker.begin() as session:
             query = (
                 select(WebhookDelivery, Webhook)
                 .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                .where(
-                    WebhookDelivery.status == "pending",
-                    WebhookDelivery.next_attempt_at <= now,
-                    Webhook.active.is_(True),
-                    or_(
-                        WebhookDelivery.claimed_until.is_(None),
-                        WebhookDelivery.claimed_until < now,
-                    ),
-                )
+                .where(*claimable, WebhookDelivery.next_attempt_at <= now, Webhook.active.is_(True))
                 .order_by(WebhookDelivery.next_attempt_at)
                 .limit(BATCH)
             )
+            if full := self._full():
+                query = query.where(Webhook.id.not_in(full))
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(of=WebhookDelivery, skip_locked=True)
-            rows = [(row[0], row[1]) for row in (await session.execute(query)).all()]
-            for delivery, _ in rows:
-                delivery.claimed_until = until
-                delivery.attempts += 1
-        return [(delivery, hook, until) for delivery, hook in rows]
+            chosen: dict[UUID, tuple[WebhookDelivery, Webhook]] = {}
+            room = {key: limit - count for key, count in self._busy.items()}
+            self._waiting = bool(full)
+            for delivery, hook in (await session.execute(query)).all():
+                key = self.endpoint(hook.url)
+                if room.setdefault(key, limit) <= 0:
+                    self._waiting = True  # left for when this endpoint has room
+                    continue
+                room[key] -= 1
+                chosen[delivery.id] = (delivery, hook)
+            session.expunge_all()
+            if not chosen:
+                return []
+            # Taken only if still claimable: on SQLite (no SKIP LOCKED) another pass may
+            # have read the same rows, and this statement is where one of them wins.
+            won = await session.scalars(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(chosen), *claimable)
+                .values(claimed_until=until, attempts=WebhookDelivery.attempts + 1)
+                .returning(WebhookDelivery.id)
+            )
+            taken = [chosen[delivery_id] for delivery_id in won]
+        for delivery, hook in taken:
+            key = self.endpoint(hook.url)
+            self._busy[key] = self._busy.get(key, 0) + 1
+            self._busy_hooks.setdefault(key, set()).add(hook.id)
+            delivery.claimed_until = until
+            delivery.attempts += 1
+        return [(delivery, hook, until) for delivery, hook in taken]
+
+    def _done(self, hook: Webhook) -> None:
+        key = self.endpoint(hook.url)
+        self._busy[key] -= 1
+        if not self._busy[key]:
+            del self._busy[key]
+            self._busy_hooks.pop(key, None)
+        if self._waiting:
+            self.more_due()
 
     async def _deliver(self, delivery: WebhookDelivery, hook: Webhook, until: object) -> int:
+        try:
+            return await self._send(delivery, hook, until)
+        finally:
+            self._done(hook)
+
+    async def _send(self, delivery: WebhookDelivery, hook: Webhook, until: object) -> int:
         body = delivery.payload.encode()
         headers = signing.headers(
             secrets_of(hook),
@@ -96,17 +170,16 @@ class WebhookDispatcher:
         answer: Answer | None = None
         error: str | None = None
         started = asyncio.get_running_loop().time()
-        async with self._limit(hook.url):
-            try:
-                answer = await post(
-                    self.guard,
-                    hook.url,
-                    body=body,
-                    headers=headers,
-                    timeout=self.settings.webhook_timeout,
-                )
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"[:1000] or type(exc).__name__
+        try:
+            answer = await post(
+                self.guard,
+                hook.url,
+                body=body,
+                headers=headers,
+                timeout=self.settings.webhook_timeout,
+            )
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:1000] or type(exc).__name__
         elapsed = int((asyncio.get_running_loop().time() - started) * 1000)
         await self._record(delivery, hook, until, answer, error, elapsed)
         return int(answer is not None and 200 <= answer.status < 300)

@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
@@ -21,6 +22,7 @@ from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_
 from tasksync.common.ratelimit import WindowCounter
 from tasksync.contracts.events import Envelope
 from tasksync.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
+from tasksync.notifications.wakeups import wake_after_commit
 from tasksync.notifications.webhooks import signing
 
 NO_WEBHOOK = "No such webhook in this room."
@@ -87,6 +89,7 @@ async def update(session: AsyncSession, guard: Guard, *, webhook: Webhook, chang
         webhook.active = changes.active
         if changes.active:
             webhook.failing_since, webhook.disabled_reason = None, None
+            _wake(session)  # what waited while it was disabled goes now
     await session.flush()
     return webhook
 
@@ -131,13 +134,22 @@ def public_payload(envelope: Envelope) -> str:
     ).decode()
 
 
+def _wake(session: AsyncSession) -> None:
+    wake_after_commit(session, "wake_webhooks")
+
+
 async def fan_out(session: AsyncSession, envelope: Envelope) -> int:
     """One delivery row per active webhook of the event's room subscribed to its type, in
-    the consumer's transaction (a redelivered event adds none)."""
+    the consumer's transaction (a redelivered event adds none); the dispatcher sends it as
+    soon as that transaction commits."""
     if envelope.room_id is None:
         return 0
     hooks = await session.scalars(
-        select(Webhook).where(Webhook.room_id == envelope.room_id, Webhook.active.is_(True))
+        select(Webhook).where(
+            Webhook.room_id == envelope.room_id,
+            Webhook.active.is_(True),
+            Webhook.room_deleted_at.is_(None),
+        )
     )
     written = 0
     payload = public_payload(envelope)
@@ -158,6 +170,8 @@ async def fan_out(session: AsyncSession, envelope: Envelope) -> int:
             statement.on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
         )
         written += result.rowcount or 0
+    if written:
+        _wake(session)
     return written
 
 
@@ -198,6 +212,7 @@ async def ping(
     )
     session.add(delivery)
     await session.flush()
+    _wake(session)
     return delivery
 
 
@@ -239,8 +254,33 @@ async def redeliver(
         raise NotFound(NO_DELIVERY)
     found.status, found.next_attempt_at, found.claimed_until = "pending", utcnow(), None
     await session.flush()
+    _wake(session)
     return found
 
 
-async def forget_room(session: AsyncSession, room_id: UUID) -> None:
-    await session.execute(delete(Webhook).where(Webhook.room_id == room_id))
+async def room_deleted(session: AsyncSession, envelope: Envelope) -> None:
+    """The room's last event: `room.deleted` goes to its webhooks subscribed to it, then they
+    are retired (no route reaches them any more, no event is added). Each retired webhook is
+    removed with its log once nothing of it is pending (`sweep_retired`)."""
+    await fan_out(session, envelope)
+    await session.execute(
+        sql_update(Webhook)
+        .where(Webhook.room_id == envelope.room_id, Webhook.room_deleted_at.is_(None))
+        .values(room_deleted_at=utcnow())
+    )
+
+
+async def sweep_retired(session: AsyncSession) -> int:
+    """Removes the retired webhooks with nothing left to send (a disabled one at once: it
+    sends nothing more); returns how many."""
+    pending = (
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.webhook_id == Webhook.id, WebhookDelivery.status == "pending")
+        .exists()
+    )
+    result = await session.execute(
+        delete(Webhook).where(
+            Webhook.room_deleted_at.is_not(None), or_(Webhook.active.is_(False), ~pending)
+        )
+    )
+    return result.rowcount or 0
