@@ -214,6 +214,7 @@ class TestNoneLost:
             )
             assert [a["status_code"] for a in log.json()["items"][0]["log"]] == [200]
 
+    @pytest.mark.only_backend("postgres")  # writers in parallel, as replicas share the work
     async def test_a_thousand_events_through_a_dispatcher_restart_all_arrive(
         self, embedded: AppFactory
     ) -> None:
