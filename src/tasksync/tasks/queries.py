@@ -243,7 +243,7 @@ async def room_counts(
         .where(Task.room_id == room_id, *filters.conditions(user_id))
         .group_by(Task.status)
     )
-    counted = {status: count for status, count in await connection.execute(query)}
+    counted = dict((await connection.execute(query)).all())
     return {status.value: counted.get(status.value, 0) for status in Status}
 
 
