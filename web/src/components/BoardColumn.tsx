@@ -54,14 +54,16 @@ export function Column(props: ColumnProps) {
     focus();
   }, [focusId, tasks]);
 
+  /** Where a drop lands: [index among the other tasks, whether after the column's last task].
+   * Above the cards is the column's start; below them (its foot) is the column's end, loaded or not. */
   function drop(event: DragEvent, id: string): [number, boolean] {
     const element = list.current!;
-    const y = event.clientY - element.getBoundingClientRect().top + element.scrollTop;
-    let index = indexAt(y, CARD_ROW, tasks.length);
-    const end = index >= tasks.length;
+    const box = element.getBoundingClientRect();
     const own = tasks.findIndex((t) => t.id === id);
-    if (own !== -1 && own < index) index -= 1; // an index among the other tasks
-    return [index, end && more];
+    if (event.clientY >= box.bottom) return [tasks.length, more];
+    let index = indexAt(event.clientY - box.top + element.scrollTop, CARD_ROW, tasks.length);
+    if (own !== -1 && own < index) index -= 1;
+    return [index, index >= tasks.length - (own === -1 ? 0 : 1) && more];
   }
 
   return (
@@ -108,8 +110,12 @@ export function Column(props: ColumnProps) {
               canWrite={canWrite}
               onStep={(d) => {
                 const next = tasks[index + d];
-                if (next) onFocus(next.id);
-                else if (d > 0 && more) onMore();
+                if (!next) return void (d > 0 && more && onMore());
+                // Rendered (the overscan keeps neighbours in the page): focus it now, so fast
+                // key presses never step from a stale card; otherwise once the window has it.
+                const link = list.current?.querySelector<HTMLElement>(`[data-task="${next.id}"] a`);
+                if (link) link.focus();
+                else onFocus(next.id);
               }}
               onKeyMove={(dStatus, dIndex) => {
                 const s = STATUSES[STATUSES.indexOf(status) + dStatus];
