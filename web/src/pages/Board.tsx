@@ -24,7 +24,7 @@ import { location$, queryParam } from "../router";
 import { onRoomEvent, toast, user$ } from "../session";
 import { Store, useStore } from "../store";
 import type { Page, Status, Task } from "../types";
-import { PRIORITIES, ROLE_RANK, STATUSES } from "../types";
+import { PRIORITIES, ROLE_RANK, STATUSES, STATUS_LABEL } from "../types";
 import { errorText } from "../util";
 
 // A column's first page is small (the board paints at once); the next ones are bigger.
@@ -113,7 +113,9 @@ export function BoardPage({ roomId }: { roomId: string }) {
   }
 
   useEffect(() => {
-    const timer = setTimeout(() => setQuery(apiFilters(filters)), filters.q ? 250 : 0);
+    const next = apiFilters(filters);
+    const same = (q: typeof next) => JSON.stringify(q) === JSON.stringify(next);
+    const timer = setTimeout(() => setQuery((q) => (same(q) ? q : next)), filters.q ? 250 : 0);
     return () => clearTimeout(timer);
   }, [filters]);
 
@@ -273,7 +275,12 @@ export function BoardPage({ roomId }: { roomId: string }) {
                 setFocusId(id);
               }}
               onMore={() => void loadColumn(status).catch((e) => toast(errorText(e)))}
-              onCreated={(task) => store.set((b) => withTasks(created(b, task.id, task.status), [task]))}
+              onCreated={(task) => {
+                store.set((b) => withTasks(created(b, task.id, task.status), [task]));
+                // A new task goes to the column's end: say so when that end is not loaded yet.
+                if (store.get().cursors[task.status] !== null)
+                  toast(`#${task.number} was added at the end of ${STATUS_LABEL[task.status]}.`, "info");
+              }}
               focusId={focusId}
               onFocus={setFocusId}
             />
