@@ -45,6 +45,7 @@ async def test_a_big_column_loads_by_pages_and_renders_a_window(
     await a.get_by_label("Username").fill(username)
     await a.get_by_label("Password").fill(PASSWORD)
     await a.get_by_role("button", name="Sign in").click()
+    await expect(a.get_by_role("heading", name="Your rooms")).to_be_visible()
     await a.goto(f"/rooms/{room_id}")
 
     # The counts are the room's, not the loaded rows'; only a window of cards is in the page.

@@ -3,7 +3,7 @@
 // figure here is arithmetic on the scroll offset: which rows to render, where a drop lands,
 // how far to scroll to show a row, whether the end is near enough to load the next page.
 
-import { useEffect, useLayoutEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { RefObject } from "preact";
 
 export interface Span {
@@ -43,12 +43,20 @@ export function scrollToShow(index: number, rowHeight: number, scrollTop: number
 /** The span of `count` rows in the scroll container `ref`, following its scroll and size. */
 export function useWindow(ref: RefObject<HTMLElement | null>, count: number, rowHeight: number, overscan = 4): Span {
   const [view, setView] = useState({ top: 0, height: 800 }); // before the first measure
+  const rows = useRef({ count, rowHeight, overscan });
+  rows.current = { count, rowHeight, overscan };
   useLayoutEffect(() => {
     const element = ref.current;
     if (!element) return;
     const measure = () => {
       const next = { top: element.scrollTop, height: element.clientHeight || 800 };
-      setView((v) => (v.top === next.top && v.height === next.height ? v : next));
+      // Re-render only when the rendered rows change, not on every pixel of scroll.
+      setView((v) => {
+        const { count, rowHeight, overscan } = rows.current;
+        const before = windowOf(count, rowHeight, v.top, v.height, overscan);
+        const after = windowOf(count, rowHeight, next.top, next.height, overscan);
+        return before.start === after.start && before.end === after.end ? v : next;
+      });
     };
     measure();
     element.addEventListener("scroll", measure, { passive: true });

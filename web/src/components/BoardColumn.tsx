@@ -121,6 +121,7 @@ export function Column(props: ColumnProps) {
                 const s = STATUSES[STATUSES.indexOf(status) + dStatus];
                 if (!s) return;
                 onMove(task.id, s, dStatus ? 0 : index + dIndex, false);
+                onFocus(task.id); // the focus follows the card, wherever it lands in view
               }}
             />
           );

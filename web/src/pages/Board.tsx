@@ -270,10 +270,7 @@ export function BoardPage({ roomId }: { roomId: string }) {
               members={members}
               canWrite={canWrite}
               roomId={roomId}
-              onMove={(id, s, index, toEnd) => {
-                void move(id, s, index, toEnd);
-                setFocusId(id);
-              }}
+              onMove={(id, s, index, toEnd) => void move(id, s, index, toEnd)}
               onMore={() => void loadColumn(status).catch((e) => toast(errorText(e)))}
               onCreated={(task) => {
                 store.set((b) => withTasks(created(b, task.id, task.status), [task]));
