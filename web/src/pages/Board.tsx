@@ -93,9 +93,14 @@ export function BoardPage({ roomId }: { roomId: string }) {
     if (mine === generation.current) store.set((b) => ({ ...b, counts, born: {} }));
   }
 
+  /** Counts again soon: at most once per RECOUNT_MS however many events ask (a throttle, so
+   * that a steady stream of events still gets its counts). */
   function recount() {
-    clearTimeout(recountTimer.current);
-    recountTimer.current = setTimeout(() => void loadCounts().catch(() => undefined), RECOUNT_MS);
+    if (recountTimer.current !== undefined) return;
+    recountTimer.current = setTimeout(() => {
+      recountTimer.current = undefined;
+      void loadCounts().catch(() => undefined);
+    }, RECOUNT_MS);
   }
 
   async function loadAll() {
