@@ -48,8 +48,9 @@ test: $(VENV)/.installed-test web ## Run every test suite (SQLite, PostgreSQL an
 	@sh scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-bench: $(VENV)/.installed-bench ## Benchmark on PostgreSQL and SQLite; rewrites docs/performance.md
+bench: $(VENV)/.installed-bench web ## Benchmark on PostgreSQL and SQLite; rewrites docs/performance.md
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.web_first_render
 
 bench-quick: $(VENV)/.installed-bench ## A shorter benchmark while developing (under 2 minutes)
 	$(BIN)/python -m bench.run --quick

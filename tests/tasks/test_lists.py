@@ -41,7 +41,12 @@ class TestFilters:
         path = f"/api/v1/rooms/{room.id}/tasks"
 
         async def titles(**params: Any) -> set[str]:
-            return set(_titles(await all_pages(client, room.member, path, **params)))
+            items = await all_pages(client, room.member, path, **params)
+            # The column counts of a board: the same filters, tallied per status.
+            counts = await client.get(f"{path}/counts", params=params, headers=room.member.headers)
+            assert counts.status_code == 200, counts.text
+            assert counts.json() == {s: sum(t["status"] == s for t in items) for s in Status}
+            return set(_titles(items))
 
         assert await titles() == {title for title, _ in make}
         assert await titles(status=["pending", "in progress"]) == {
@@ -66,6 +71,21 @@ class TestFilters:
         assert await titles(q="0%x") == set()
         assert await titles(number=3) == {"soon"}
         assert await titles(number=99) == set()
+
+        # Counts follow a write at once (they are cached under the room's version).
+        await create_task(client, room.owner, room.id, "one more", status="completed")
+        assert (await client.get(f"{path}/counts", headers=room.viewer.headers)).json() == {
+            "pending": 3,
+            "in_progress": 1,
+            "completed": 2,
+        }
+        outsider = await client.get(f"{path}/counts", headers=room.outsider.headers)
+        assert outsider.status_code == 404
+        for query in ("priority=huge", f"number={2**31}"):
+            for route in (path, f"{path}/counts"):
+                bad = await client.get(f"{route}?{query}", headers=room.member.headers)
+                assert bad.status_code == 422, (route, query, bad.text)
+                assert bad.headers["content-type"] == "application/problem+json"
 
     async def test_my_tasks_default_to_open_ones_assigned_to_me_in_every_room(
         self, client: httpx.AsyncClient, room: RoleRoom

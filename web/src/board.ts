@@ -2,7 +2,7 @@
 // position, drag-and-drop moves (with the patch to send and the state to roll back to), and
 // live events applied in place.
 
-import type { LiveEvent, Priority, Status, Task } from "./types";
+import type { LiveEvent, Page, Priority, Status, Task } from "./types";
 import { PRIORITIES, STATUSES } from "./types";
 
 export interface Filters {
@@ -15,14 +15,56 @@ export interface Filters {
 
 export const NO_FILTERS: Filters = { q: "", assignee: "", label: "", priority: "", overdue: false };
 
+export type Counts = Record<Status, number>;
+
+/**
+ * A board of a big room holds, per column, only the pages loaded so far: a prefix of the
+ * column in position order. `edges` marks where each prefix ends while more pages remain; a
+ * task known to lie past it (moved there, or arrived live) is not shown until its page comes,
+ * so a column never shows a gap. `counts` are the API's figures, kept current by moves and
+ * events; `born` lists the tasks created since the counts were read, counted once each.
+ */
 export interface Board {
   tasks: Record<string, Task>;
   /** Per column, the cursor of its next page (null: all loaded). */
   cursors: Record<Status, string | null>;
+  /** Per column, the position of its last loaded task while more pages remain. */
+  edges: Record<Status, number | null>;
+  counts: Counts | null;
+  born: Record<string, true>;
 }
 
 export function emptyBoard(): Board {
-  return { tasks: {}, cursors: { pending: null, in_progress: null, completed: null } };
+  const none = { pending: null, in_progress: null, completed: null };
+  return { tasks: {}, cursors: { ...none }, edges: { ...none }, counts: null, born: {} };
+}
+
+/** The board with one more page of the column `status`. */
+export function withPage(board: Board, status: Status, page: Page<Task>): Board {
+  const last = page.items[page.items.length - 1];
+  const edge = page.next_cursor === null ? null : (last?.position ?? board.edges[status]);
+  const next = withTasks(board, page.items);
+  return { ...next, cursors: { ...board.cursors, [status]: page.next_cursor }, edges: { ...board.edges, [status]: edge } };
+}
+
+/** Tasks in a column: what the API counted, or what is loaded until the counts arrive. */
+export function columnCount(board: Board, status: Status): number {
+  return board.counts ? board.counts[status] : column(board, status).length;
+}
+
+/** The counts after a task went from `before` to `after` (either may be missing). */
+function recounted(counts: Counts | null, before?: Status, after?: Status): Counts | null {
+  if (!counts || before === after) return counts;
+  const next = { ...counts };
+  if (before) next[before] = Math.max(0, next[before] - 1);
+  if (after) next[after] += 1;
+  return next;
+}
+
+/** A task created here or announced live: added to the counts once, whichever comes first. */
+export function created(board: Board, id: string, status: Status): Board {
+  if (board.born[id]) return board;
+  return { ...board, counts: recounted(board.counts, undefined, status), born: { ...board.born, [id]: true } };
 }
 
 export function byPosition(a: Task, b: Task): number {
@@ -74,24 +116,34 @@ export function matches(task: Task, filters: Filters, me: string | null, now = D
   return true;
 }
 
+/** A column's loaded tasks in position order, up to its edge. */
 export function column(board: Board, status: Status): Task[] {
-  return Object.values(board.tasks).filter((t) => t.status === status).sort(byPosition);
+  const edge = board.edges[status];
+  return Object.values(board.tasks)
+    .filter((t) => t.status === status && (edge === null || t.position <= edge))
+    .sort(byPosition);
 }
 
+/** The board with newer versions of `tasks`; a known task that changed column moves its count. */
 export function withTasks(board: Board, tasks: Task[]): Board {
   const next = { ...board.tasks };
+  let counts = board.counts;
   for (const task of tasks) {
     const known = next[task.id];
-    if (!known || known.version <= task.version) next[task.id] = task;
+    if (!known || known.version <= task.version) {
+      next[task.id] = task;
+      if (known) counts = recounted(counts, known.status, task.status);
+    }
   }
-  return { ...board, tasks: next };
+  return { ...board, tasks: next, counts };
 }
 
 export function withoutTask(board: Board, id: string): Board {
-  if (!(id in board.tasks)) return board;
+  const task = board.tasks[id];
+  if (!task) return board;
   const next = { ...board.tasks };
   delete next[id];
-  return { ...board, tasks: next };
+  return { ...board, tasks: next, counts: recounted(board.counts, task.status, undefined) };
 }
 
 /** A position between two neighbours (either may be missing). */
@@ -108,46 +160,67 @@ export interface Move {
   patch: { status?: Status; position: number };
 }
 
-/** Moves a task to `index` in the column `status` (index among the other tasks there). */
-export function moveTask(board: Board, id: string, status: Status, index: number): Move | null {
+/**
+ * Moves a task to `index` in the column `status` (index among the other tasks there), or,
+ * with `last` (the column's last task, read from the API when its end is not loaded), after
+ * every task of the column.
+ */
+export function moveTask(board: Board, id: string, status: Status, index: number, last?: Task | null): Move | null {
   const task = board.tasks[id];
   if (!task) return null;
   const others = column(board, status).filter((t) => t.id !== id);
   const at = Math.max(0, Math.min(index, others.length));
-  const position = positionBetween(others[at - 1], others[at]);
+  let position = positionBetween(others[at - 1], others[at]);
+  if (last !== undefined) position = last && last.id !== id ? last.position + 1 : task.position;
   if (task.status === status && task.position === position) return null;
   const patch: Move["patch"] = { position };
   if (task.status !== status) patch.status = status;
   const moved: Task = { ...task, ...patch };
-  return { board: { ...board, tasks: { ...board.tasks, [id]: moved } }, previous: task, patch };
+  const counts = recounted(board.counts, task.status, status);
+  return { board: { ...board, tasks: { ...board.tasks, [id]: moved }, counts }, previous: task, patch };
 }
 
 /** Puts back the task as it was before a failed move, unless a newer version arrived. */
 export function rollback(board: Board, previous: Task): Board {
   const current = board.tasks[previous.id];
   if (current && current.version > previous.version) return board;
-  return { ...board, tasks: { ...board.tasks, [previous.id]: previous } };
+  const counts = recounted(board.counts, current?.status, previous.status);
+  return { ...board, tasks: { ...board.tasks, [previous.id]: previous }, counts };
 }
 
-export type Outcome = { board: Board; fetch?: string };
+/**
+ * What an event did: `fetch` names a task to load whole (it belongs in a loaded part of a
+ * column); `recount` says the counts could not follow (a task that is not loaded was deleted).
+ */
+export type Outcome = { board: Board; fetch?: string; recount?: boolean };
 
 /** Applies a room event to the board; `fetch` names a task to load whole (a new one). */
 export function applyEvent(board: Board, event: LiveEvent): Outcome {
   const data = event.data as Record<string, unknown>;
   const id = String(data.task_id ?? "");
   switch (event.type) {
-    case "task.created":
-      return board.tasks[id] ? { board } : { board, fetch: id };
+    case "task.created": {
+      const status = data.status as Status;
+      const next = created(board, id, status);
+      // A new task goes to the end of its column: shown now only if that end is loaded.
+      return board.tasks[id] || board.cursors[status] !== null ? { board: next } : { board: next, fetch: id };
+    }
     case "task.deleted":
-      return { board: withoutTask(board, id) };
+      return board.tasks[id] ? { board: withoutTask(board, id) } : { board, recount: true };
     case "task.updated": {
       const task = board.tasks[id];
       const version = Number(data.version);
-      if (!task) return { board, fetch: id };
+      const changes = (data.changes ?? {}) as Partial<Task>;
+      if (!task) {
+        if (!changes.status) return { board };
+        const before = ((data.previous ?? {}) as Partial<Task>).status;
+        if (!before) return { board, recount: true }; // a version 1 event: no previous status
+        const next = { ...board, counts: recounted(board.counts, before, changes.status) };
+        return board.cursors[changes.status] === null ? { board: next, fetch: id } : { board: next };
+      }
       if (task.version >= version) return { board };
       if (version > task.version + 1) return { board, fetch: id }; // missed a change: reload it
-      const changes = (data.changes ?? {}) as Partial<Task>;
-      return { board: { ...board, tasks: { ...board.tasks, [id]: { ...task, ...changes, version } } } };
+      return { board: withTasks(board, [{ ...task, ...changes, version }]) };
     }
     case "comment.created":
     case "comment.deleted": {

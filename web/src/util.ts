@@ -12,9 +12,13 @@ export function newKey(): string {
   return crypto.randomUUID();
 }
 
+// One formatter, made once: toLocaleDateString builds a new one per call, which showed in
+// the profile of a scrolling board (a card per row, a date per card).
+const SHORT_DATE = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+
 export function shortDate(iso: string | null | undefined): string {
   if (!iso) return "";
-  return new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  return SHORT_DATE.format(new Date(iso));
 }
 
 export function dateTime(iso: string | null | undefined): string {

@@ -1,14 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
+  type Board,
   NO_FILTERS,
   applyEvent,
   column,
+  columnCount,
+  created,
   emptyBoard,
   matches,
   moveTask,
   positionBetween,
   rollback,
   sortTasks,
+  withPage,
   withTasks,
 } from "../src/board";
 import type { LiveEvent } from "../src/types";
@@ -76,8 +80,10 @@ describe("moves", () => {
 });
 
 describe("live events", () => {
-  it("asks for a new task to be fetched", () => {
-    expect(applyEvent(emptyBoard(), event("task.created", { task_id: "x" })).fetch).toBe("x");
+  it("asks for a new task to be fetched when its column's end is loaded", () => {
+    expect(applyEvent(emptyBoard(), event("task.created", { task_id: "x", status: "pending" })).fetch).toBe("x");
+    const paged = withPage(emptyBoard(), "pending", { items: [task()], next_cursor: "c" });
+    expect(applyEvent(paged, event("task.created", { task_id: "x", status: "pending" })).fetch).toBeUndefined();
   });
 
   it("applies the next version's changes in place", () => {
@@ -126,5 +132,64 @@ describe("filters and sorting", () => {
     expect(sortTasks([low, urgent, none], "priority").map((t) => t.priority)).toEqual(["none", "low", "urgent"]);
     expect(sortTasks([low, urgent, none], "priority", true)[0]).toBe(urgent);
     expect(sortTasks([urgent, low, none], "deadline")).toEqual([none, low, urgent]);
+  });
+});
+
+describe("paged columns", () => {
+  const counted = (board: Board): Board => ({ ...board, counts: { pending: 1000, in_progress: 5, completed: 0 } });
+
+  it("shows a column's loaded prefix and hides what lies past its edge until its page comes", () => {
+    const a = task({ position: 1 });
+    const b = task({ position: 2 });
+    let board = withPage(emptyBoard(), "pending", { items: [a, b], next_cursor: "c1" });
+    expect(board.cursors.pending).toBe("c1");
+    // Someone moved a task far down the column: it belongs to a later page.
+    const far = task({ position: 500 });
+    board = withTasks(board, [far]);
+    expect(column(board, "pending").map((t) => t.id)).toEqual([a.id, b.id]);
+    const c = task({ position: 3 });
+    board = withPage(board, "pending", { items: [c, far], next_cursor: null });
+    expect(column(board, "pending").map((t) => t.id)).toEqual([a.id, b.id, c.id, far.id]);
+    expect(board.edges.pending).toBeNull();
+  });
+
+  it("counts from the API, moved by moves, rollbacks and live events", () => {
+    const a = task({ position: 1 });
+    let board = counted(withPage(emptyBoard(), "pending", { items: [a], next_cursor: "c" }));
+    expect(columnCount(board, "pending")).toBe(1000);
+    const move = moveTask(board, a.id, "in_progress", 0)!;
+    expect(move.board.counts).toEqual({ pending: 999, in_progress: 6, completed: 0 });
+    expect(rollback(move.board, move.previous).counts).toEqual(board.counts);
+    // A task that is not loaded moves to completed; one is deleted; one is created.
+    const moved = applyEvent(board, event("task.updated", { task_id: "far", version: 2, changes: { status: "completed" }, previous: { status: "pending" } }));
+    expect(moved.board.counts).toEqual({ pending: 999, in_progress: 5, completed: 1 });
+    expect(moved.fetch).toBe("far"); // the completed column is all loaded: show it there
+    expect(applyEvent(board, event("task.deleted", { task_id: "far" })).recount).toBe(true);
+    board = applyEvent(board, event("task.deleted", { task_id: a.id })).board;
+    expect(board.counts!.pending).toBe(999);
+    board = applyEvent(board, event("task.created", { task_id: "new", status: "in_progress" })).board;
+    board = created(board, "new", "in_progress"); // the creator's reply after the event: once
+    expect(board.counts!.in_progress).toBe(6);
+  });
+
+  it("a change of status arriving live for a loaded task moves its count once", () => {
+    const a = task({ position: 1, version: 1 });
+    let board = counted(withPage(emptyBoard(), "pending", { items: [a], next_cursor: null }));
+    board = applyEvent(board, event("task.updated", { task_id: a.id, version: 2, changes: { status: "in_progress" }, previous: { status: "pending" } })).board;
+    expect(board.counts).toEqual({ pending: 999, in_progress: 6, completed: 0 });
+    board = withTasks(board, [{ ...a, status: "in_progress", version: 2 }]); // the same version again
+    expect(board.counts).toEqual({ pending: 999, in_progress: 6, completed: 0 });
+  });
+
+  it("drops a task after the column's last task when the end is not loaded", () => {
+    const a = task({ position: 1 });
+    const board = withPage(emptyBoard(), "pending", { items: [a], next_cursor: "c" });
+    const moving = task({ status: "completed", position: 7 });
+    const last = task({ position: 90_000 });
+    const move = moveTask(withTasks(board, [moving]), moving.id, "pending", 1, last)!;
+    expect(move.patch).toEqual({ status: "pending", position: 90_001 });
+    // Past the loaded edge: not shown until its page is loaded.
+    expect(column(move.board, "pending").map((t) => t.id)).toEqual([a.id]);
+    expect(moveTask(withTasks(board, [moving]), moving.id, "pending", 1, null)!.patch).toEqual({ status: "pending", position: 7 });
   });
 });

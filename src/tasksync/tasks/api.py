@@ -19,7 +19,7 @@ from tasksync.tasks.dependencies import (
     TaskDep,
     TaskReader,
 )
-from tasksync.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
+from tasksync.tasks.schemas import TaskCounts, TaskCreate, TaskRead, TaskUpdate
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
 # Served to other services only (the gateway routes no `/internal/` path).
@@ -62,6 +62,12 @@ async def list_room_tasks(
     """The tasks of a room, filtered and sorted, one page at a time."""
     page = await reads.room_page(reader, room_id=room_id, filters=filters, sort=sort, page=paging)
     return json_response(page)
+
+
+@router.get("/rooms/{room_id}/tasks/counts", response_model=TaskCounts)
+async def count_room_tasks(room_id: UUID, reader: TaskReader, filters: Filters) -> Response:
+    """How many of the room's tasks pass the filters, per status (a board's column counts)."""
+    return json_response(await reads.room_counts(reader, room_id=room_id, filters=filters))
 
 
 @router.get("/tasks", response_model=Page[TaskRead])

@@ -63,7 +63,10 @@ async def _filters(
     due_after: Annotated[Moment | None, Query()] = None,
     overdue: Annotated[bool | None, Query()] = None,
     q: Annotated[Text | None, Query(min_length=1, max_length=200)] = None,
-    number: Annotated[int | None, Query(ge=1, description="the task numbered `#N`")] = None,
+    # Task numbers are 32-bit integers in the database: a larger one is refused, not a 500.
+    number: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="the task numbered `#N`")
+    ] = None,
 ) -> TaskFilter:
     return TaskFilter(
         statuses=tuple(status or ()),

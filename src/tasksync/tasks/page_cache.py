@@ -27,13 +27,16 @@ def page_key(
     version: int,
     caller_id: UUID,
     filters: TaskFilter,
-    sort: Sort,
-    page: PageParams,
+    sort: Sort | None,
+    page: PageParams | None,
 ) -> PageKey | None:
-    """The cache key of one page, or None when the page must not be cached."""
+    """The cache key of one page (or, without sort and page, of the room's counts), or None
+    when it must not be cached."""
     if filters.overdue is not None:
         return None
     reader = caller_id if filters.assignee == "me" else None
+    if page is None:
+        return (room_id, version, reader, filters, "counts")
     return (room_id, version, reader, filters, sort, page.limit, page.cursor)
 
 

@@ -234,6 +234,19 @@ async def room_tasks(
     return await _page(connection, query, sort=sort, page=page)
 
 
+async def room_counts(
+    connection: AsyncConnection, *, room_id: UUID, user_id: UUID, filters: TaskFilter
+) -> dict[str, int]:
+    """How many of a room's tasks pass the filters, per status (every status, 0 included)."""
+    query = (
+        select(Task.status, func.count())
+        .where(Task.room_id == room_id, *filters.conditions(user_id))
+        .group_by(Task.status)
+    )
+    counted = dict((await connection.execute(query)).all())
+    return {status.value: counted.get(status.value, 0) for status in Status}
+
+
 async def member_tasks(
     connection: AsyncConnection,
     *,

@@ -53,19 +53,26 @@ async def task(reader: Reader, *, task_id: UUID) -> TaskRow:
     return found
 
 
-async def room_page(
-    reader: Reader, *, room_id: UUID, filters: TaskFilter, sort: Sort, page: PageParams
-) -> bytes:
-    """A page of a room's tasks, for any member of it, as JSON (`{items, next_cursor}`)."""
+async def _room_version(reader: Reader, *, room_id: UUID) -> int:
+    """The room's version, once the caller is known to be in the room (404 otherwise)."""
     db, caller = reader.db, reader.caller
     found = await db.first(queries.ROLE_AND_VERSION, {"room_id": room_id, "user_id": caller.id})
     if found is None:
         if not await _confirmed_role(reader, room_id=room_id):
             raise NotFound(NO_ROOM)
         found = await db.first(queries.ROOM_VERSION, {"room_id": room_id}) or {}
+    return found.get("version") or 0
+
+
+async def room_page(
+    reader: Reader, *, room_id: UUID, filters: TaskFilter, sort: Sort, page: PageParams
+) -> bytes:
+    """A page of a room's tasks, for any member of it, as JSON (`{items, next_cursor}`)."""
+    db, caller = reader.db, reader.caller
+    version = await _room_version(reader, room_id=room_id)
     key = page_key(
         room_id=room_id,
-        version=found.get("version") or 0,
+        version=version,
         caller_id=caller.id,
         filters=filters,
         sort=sort,
@@ -83,6 +90,26 @@ async def room_page(
                 page=page,
             )
         body = json_bytes({"items": tasks.items, "next_cursor": tasks.next_cursor})
+        if key:
+            reader.pages.put(key, body)
+    return body
+
+
+async def room_counts(reader: Reader, *, room_id: UUID, filters: TaskFilter) -> bytes:
+    """How many of a room's tasks pass the filters, per status, as JSON; cached like a page
+    (a board asks for them each time it opens)."""
+    db, caller = reader.db, reader.caller
+    version = await _room_version(reader, room_id=room_id)
+    key = page_key(
+        room_id=room_id, version=version, caller_id=caller.id, filters=filters, sort=None, page=None
+    )
+    body = reader.pages.get(key) if key else None
+    if body is None:
+        async with db.reading() as connection:
+            counts = await queries.room_counts(
+                connection, room_id=room_id, user_id=caller.id, filters=filters
+            )
+        body = json_bytes(counts)
         if key:
             reader.pages.put(key, body)
     return body

@@ -103,3 +103,11 @@ class TaskRead(BaseModel):
     comment_count: int
     file_count: int
     version: int
+
+
+class TaskCounts(BaseModel):
+    """Tasks per status (the filters of a list apply)."""
+
+    pending: int
+    in_progress: int
+    completed: int

@@ -1,31 +1,42 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api } from "../api";
 import {
   type Board,
+  type Counts,
   type Filters,
   NO_FILTERS,
-  type SortKey,
   applyEvent,
   column,
+  columnCount,
+  created,
   emptyBoard,
   matches,
   moveTask,
   rollback,
-  sortTasks,
+  withPage,
   withTasks,
 } from "../board";
+import { Column } from "../components/BoardColumn";
 import { RoomTabs } from "../components/Layout";
-import { memberName, useRoom } from "../roomdata";
-import { location$, navigate, queryParam } from "../router";
+import { TaskList } from "../components/TaskList";
+import { useRoom } from "../roomdata";
+import { location$, queryParam } from "../router";
 import { onRoomEvent, toast, user$ } from "../session";
 import { Store, useStore } from "../store";
-import type { Member, Page, Status, Task } from "../types";
+import type { Page, Status, Task } from "../types";
 import { PRIORITIES, ROLE_RANK, STATUSES, STATUS_LABEL } from "../types";
-import { errorText, isOverdue, newKey, shortDate } from "../util";
+import { errorText } from "../util";
 
+// A column's first page is small (the board paints at once); the next ones are bigger.
+const FIRST_PAGE = 50;
 const PAGE = 100;
+const RECOUNT_MS = 500;
 
-function apiFilters(f: Filters) {
+function filtering(f: Filters): boolean {
+  return Object.values(apiFilters(f)).some((v) => v !== undefined);
+}
+
+function apiFilters(f: Filters): Record<string, string | undefined> {
   return {
     q: f.q || undefined,
     assignee: f.assignee || undefined,
@@ -43,27 +54,62 @@ export function BoardPage({ roomId }: { roomId: string }) {
   const store = useRef(new Store<Board>(emptyBoard())).current;
   const board = useStore(store);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // The filters as the API gets them: a search waits for a pause in typing.
+  const [query, setQuery] = useState(() => apiFilters(NO_FILTERS));
   const [loading, setLoading] = useState(true);
+  const [focusId, setFocusId] = useState<string | null>(null);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
+  const queryRef = useRef(query);
+  queryRef.current = query;
+  // Pages in flight per column, and the board's generation: a page of older filters is dropped.
+  const inFlight = useRef(new Set<Status>());
+  const generation = useRef(0);
+  const recountTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const search = useRef<HTMLInputElement>(null);
 
-  async function loadColumn(status: Status, cursor: string | null = null) {
-    const page = await api.get<Page<Task>>(`/rooms/${roomId}/tasks`, {
-      ...apiFilters(filtersRef.current),
-      status,
-      sort: "position",
-      limit: PAGE,
-      cursor,
-    });
-    store.set((b) => ({ ...withTasks(b, page.items), cursors: { ...b.cursors, [status]: page.next_cursor } }));
+  async function loadColumn(status: Status, first = false) {
+    const cursor = store.get().cursors[status];
+    if (inFlight.current.has(status) || (!first && cursor === null)) return;
+    const mine = generation.current;
+    inFlight.current.add(status);
+    try {
+      const page = await api.get<Page<Task>>(`/rooms/${roomId}/tasks`, {
+        ...queryRef.current,
+        status,
+        sort: "position",
+        limit: first ? FIRST_PAGE : PAGE,
+        cursor,
+      });
+      if (mine === generation.current) store.set((b) => withPage(b, status, page));
+    } finally {
+      if (mine === generation.current) inFlight.current.delete(status);
+    }
+  }
+
+  async function loadCounts() {
+    const mine = generation.current;
+    const counts = await api.get<Counts>(`/rooms/${roomId}/tasks/counts`, queryRef.current);
+    if (mine === generation.current) store.set((b) => ({ ...b, counts, born: {} }));
+  }
+
+  /** Counts again soon: at most once per RECOUNT_MS however many events ask (a throttle, so
+   * that a steady stream of events still gets its counts). */
+  function recount() {
+    if (recountTimer.current !== undefined) return;
+    recountTimer.current = setTimeout(() => {
+      recountTimer.current = undefined;
+      void loadCounts().catch(() => undefined);
+    }, RECOUNT_MS);
   }
 
   async function loadAll() {
+    generation.current += 1;
+    inFlight.current.clear();
     setLoading(true);
     store.set(emptyBoard());
     try {
-      await Promise.all(STATUSES.map((s) => loadColumn(s)));
+      await Promise.all([loadCounts(), ...STATUSES.map((s) => loadColumn(s, true))]);
     } catch (e) {
       toast(errorText(e));
     } finally {
@@ -72,20 +118,28 @@ export function BoardPage({ roomId }: { roomId: string }) {
   }
 
   useEffect(() => {
-    const timer = setTimeout(() => void loadAll(), filters.q ? 250 : 0);
+    const next = apiFilters(filters);
+    const same = (q: typeof next) => JSON.stringify(q) === JSON.stringify(next);
+    const timer = setTimeout(() => setQuery((q) => (same(q) ? q : next)), filters.q ? 250 : 0);
     return () => clearTimeout(timer);
-  }, [roomId, filters]);
+  }, [filters]);
+
+  useEffect(() => {
+    if (view === "board") void loadAll();
+  }, [roomId, query, view]);
 
   useEffect(
     () =>
       onRoomEvent((id, event) => {
-        if (id !== roomId) return;
+        if (id !== roomId || view !== "board") return;
         if (!event) return void loadAll();
         const outcome = applyEvent(store.get(), event);
         store.set(outcome.board);
         if (outcome.fetch) void fetchTask(outcome.fetch);
+        // Under filters an event may take a task in or out of them: the API counts again.
+        if (outcome.recount || (event.type.startsWith("task.") && filtering(filtersRef.current))) recount();
       }),
-    [roomId],
+    [roomId, view],
   );
 
   async function fetchTask(id: string) {
@@ -97,8 +151,18 @@ export function BoardPage({ roomId }: { roomId: string }) {
     }
   }
 
-  async function move(id: string, status: Status, index: number) {
-    const planned = moveTask(store.get(), id, status, index);
+  async function move(id: string, status: Status, index: number, toEnd: boolean) {
+    let last: Task | null | undefined;
+    try {
+      if (toEnd) {
+        // The column's end is not loaded: ask the API which task is last.
+        const page = await api.get<Page<Task>>(`/rooms/${roomId}/tasks`, { status, sort: "-position", limit: 1 });
+        last = page.items[0] ?? null;
+      }
+    } catch (e) {
+      return toast(errorText(e));
+    }
+    const planned = moveTask(store.get(), id, status, index, last);
     if (!planned) return;
     store.set(planned.board);
     try {
@@ -132,6 +196,11 @@ export function BoardPage({ roomId }: { roomId: string }) {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
+
+  const columns = useMemo(
+    () => Object.fromEntries(STATUSES.map((s) => [s, column(board, s)])) as Record<Status, Task[]>,
+    [board.tasks, board.edges],
+  );
 
   if (error) return <main class="page"><p class="error" role="alert">{error}</p></main>;
   const canWrite = !!room && ROLE_RANK[room.my_role] >= ROLE_RANK.member;
@@ -200,252 +269,31 @@ export function BoardPage({ roomId }: { roomId: string }) {
             <Column
               key={status}
               status={status}
-              tasks={column(board, status)}
+              tasks={columns[status]}
+              count={columnCount(board, status)}
               more={board.cursors[status] !== null}
               members={members}
               canWrite={canWrite}
               roomId={roomId}
-              onMove={move}
-              onMore={() => void loadColumn(status, board.cursors[status]).catch((e) => toast(errorText(e)))}
-              onCreated={(task) => store.set((b) => withTasks(b, [task]))}
+              onMove={(id, s, index, toEnd) => void move(id, s, index, toEnd)}
+              onMore={() => void loadColumn(status).catch((e) => toast(errorText(e)))}
+              onCreated={(task) => {
+                store.set((b) => withTasks(created(b, task.id, task.status), [task]));
+                // A new task goes to the column's end: say so when that end is not loaded yet.
+                if (store.get().cursors[task.status] !== null)
+                  toast(`#${task.number} was added at the end of ${STATUS_LABEL[task.status]}.`, "info");
+              }}
+              focusId={focusId}
+              onFocus={setFocusId}
             />
           ))}
         </div>
       ) : (
-        <ListView tasks={Object.values(board.tasks)} members={members} />
+        <TaskList roomId={roomId} filters={filters} query={query} members={members} />
       )}
-      {me && !loading && Object.keys(board.tasks).length === 0 && filters === NO_FILTERS && canWrite && (
+      {me && view === "board" && !loading && Object.keys(board.tasks).length === 0 && !filtering(filters) && canWrite && (
         <p class="empty">No tasks yet. Add the first one with “Add a task” (or press n).</p>
       )}
     </main>
-  );
-}
-
-interface ColumnProps {
-  status: Status;
-  tasks: Task[];
-  more: boolean;
-  members: Member[];
-  canWrite: boolean;
-  roomId: string;
-  onMove: (id: string, status: Status, index: number) => void;
-  onMore: () => void;
-  onCreated: (task: Task) => void;
-}
-
-function Column({ status, tasks, more, members, canWrite, roomId, onMove, onMore, onCreated }: ColumnProps) {
-  const [over, setOver] = useState<number | null>(null);
-  const list = useRef<HTMLOListElement>(null);
-
-  function dropIndex(event: DragEvent): number {
-    const cards = [...(list.current?.querySelectorAll<HTMLElement>(".task-card:not(.dragging)") ?? [])];
-    const index = cards.findIndex((card) => {
-      const box = card.getBoundingClientRect();
-      return event.clientY < box.top + box.height / 2;
-    });
-    return index === -1 ? cards.length : index;
-  }
-
-  return (
-    <section
-      class={`column col-${status}${over !== null ? " drop-target" : ""}`}
-      aria-labelledby={`col-${status}`}
-      data-status={status}
-      onDragOver={(e) => {
-        if (!canWrite) return;
-        e.preventDefault();
-        e.dataTransfer!.dropEffect = "move";
-        setOver(dropIndex(e));
-      }}
-      onDragLeave={(e) => {
-        if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node)) setOver(null);
-      }}
-      onDrop={(e) => {
-        e.preventDefault();
-        const id = e.dataTransfer?.getData("text/x-task");
-        const index = dropIndex(e);
-        setOver(null);
-        if (id) onMove(id, status, index);
-      }}
-    >
-      <h2 id={`col-${status}`} class="column-head">
-        {STATUS_LABEL[status]}{" "}
-        <span class="count" data-testid={`count-${status}`} aria-label={`${tasks.length}${more ? " or more" : ""} tasks`}>
-          {tasks.length}
-          {more ? "+" : ""}
-        </span>
-      </h2>
-      {canWrite && <QuickAdd roomId={roomId} status={status} onCreated={onCreated} />}
-      <ol class="cards" ref={list}>
-        {tasks.map((task, index) => (
-          <TaskCard
-            key={task.id}
-            task={task}
-            members={members}
-            canWrite={canWrite}
-            onKeyMove={(dStatus, dIndex) => {
-              const s = STATUSES[STATUSES.indexOf(status) + dStatus];
-              if (!s) return;
-              onMove(task.id, s, dStatus ? 0 : index + dIndex);
-            }}
-          />
-        ))}
-      </ol>
-      {more && (
-        <button type="button" class="link more" onClick={onMore}>
-          Load more
-        </button>
-      )}
-    </section>
-  );
-}
-
-function QuickAdd({ roomId, status, onCreated }: { roomId: string; status: Status; onCreated: (t: Task) => void }) {
-  const [title, setTitle] = useState("");
-  return (
-    <form
-      class="quick-add"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const text = title.trim();
-        if (!text) return;
-        try {
-          const { data } = await api.request<Task>("POST", `/rooms/${roomId}/tasks`, {
-            body: { title: text, status },
-            idempotencyKey: newKey(),
-          });
-          setTitle("");
-          onCreated(data);
-        } catch (err) {
-          toast(errorText(err));
-        }
-      }}
-    >
-      <label>
-        <span class="sr-only">Add a task to {STATUS_LABEL[status]}</span>
-        <input placeholder="+ Add a task" maxLength={255} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-      </label>
-    </form>
-  );
-}
-
-function TaskCard({
-  task,
-  members,
-  canWrite,
-  onKeyMove,
-}: {
-  task: Task;
-  members: Member[];
-  canWrite: boolean;
-  onKeyMove: (dStatus: number, dIndex: number) => void;
-}) {
-  const [dragging, setDragging] = useState(false);
-  const assignee = memberName(members, task.assignee_id);
-  return (
-    <li
-      class={`task-card card prio-${task.priority}${dragging ? " dragging" : ""}`}
-      draggable={canWrite}
-      data-task={task.id}
-      data-testid="task-card"
-      onDragStart={(e) => {
-        e.dataTransfer!.setData("text/x-task", task.id);
-        e.dataTransfer!.effectAllowed = "move";
-        setDragging(true);
-      }}
-      onDragEnd={() => setDragging(false)}
-      onKeyDown={(e) => {
-        if (!canWrite || !e.altKey) return;
-        const moves: Record<string, [number, number]> = {
-          ArrowLeft: [-1, 0],
-          ArrowRight: [1, 0],
-          ArrowUp: [0, -1],
-          ArrowDown: [0, 1],
-        };
-        const found = moves[e.key];
-        if (found) {
-          e.preventDefault();
-          onKeyMove(...found);
-        }
-      }}
-    >
-      <a href={`/tasks/${task.id}`} class="task-title" aria-keyshortcuts={canWrite ? "Alt+ArrowLeft Alt+ArrowRight Alt+ArrowUp Alt+ArrowDown" : undefined}>
-        <span class="num">#{task.number}</span> {task.title}
-      </a>
-      <div class="meta">
-        {task.priority !== "none" && <span class={`badge prio prio-${task.priority}`}>{task.priority}</span>}
-        {task.labels.map((l) => (
-          <span key={l} class="badge label">
-            {l}
-          </span>
-        ))}
-        {task.deadline && (
-          <span class={`due${isOverdue(task.deadline, task.status) ? " overdue" : ""}`} title="Deadline">
-            {shortDate(task.deadline)}
-          </span>
-        )}
-        {(task.comment_count ?? 0) > 0 && (
-          <span class="muted small">
-            {task.comment_count} {task.comment_count === 1 ? "comment" : "comments"}
-          </span>
-        )}
-        {(task.file_count ?? 0) > 0 && (
-          <span class="muted small">
-            {task.file_count} {task.file_count === 1 ? "file" : "files"}
-          </span>
-        )}
-        {assignee && (
-          <span class="avatar small" title={`Assigned to ${assignee}`}>
-            {assignee.slice(0, 1).toUpperCase()}
-          </span>
-        )}
-      </div>
-    </li>
-  );
-}
-
-const COLUMNS: [SortKey, string][] = [
-  ["number", "#"],
-  ["title", "Title"],
-  ["status", "Status"],
-  ["priority", "Priority"],
-  ["deadline", "Deadline"],
-];
-
-function ListView({ tasks, members }: { tasks: Task[]; members: Member[] }) {
-  const [sort, setSort] = useState<[SortKey, boolean]>(["number", false]);
-  const rows = sortTasks(tasks, sort[0], sort[1]);
-  return (
-    <div class="table-wrap">
-      <table class="task-table">
-        <thead>
-          <tr>
-            {COLUMNS.map(([key, label]) => (
-              <th key={key} aria-sort={sort[0] === key ? (sort[1] ? "descending" : "ascending") : "none"}>
-                <button type="button" class="link" onClick={() => setSort(([k, d]) => [key, k === key ? !d : false])}>
-                  {label} {sort[0] === key ? (sort[1] ? "▼" : "▲") : ""}
-                </button>
-              </th>
-            ))}
-            <th>Assignee</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((t) => (
-            <tr key={t.id} onClick={() => navigate(`/tasks/${t.id}`)}>
-              <td class="num">#{t.number}</td>
-              <td>
-                <a href={`/tasks/${t.id}`}>{t.title}</a>
-              </td>
-              <td>{STATUS_LABEL[t.status]}</td>
-              <td>{t.priority}</td>
-              <td class={isOverdue(t.deadline, t.status) ? "overdue" : ""}>{shortDate(t.deadline)}</td>
-              <td>{memberName(members, t.assignee_id)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {rows.length === 0 && <p class="empty">No tasks match.</p>}
-    </div>
   );
 }
