@@ -274,6 +274,8 @@ def start_server(workdir: Path) -> stacks.Running:
         # The fan-out phase narrows each of an account's sockets to one of its 100 rooms.
         TASKSYNC_LIVE_CONNECTIONS_PER_USER=str(ROOMS),
         TASKSYNC_LOG_LEVEL="warning",
+        # 5,000 sockets and the HTTP connections beside them, above the default 4,096.
+        TASKSYNC_HTTP_MAX_CONNECTIONS="20000",
     )
     log = workdir / "embedded.log"
     command = [sys.executable, "-m", "tasksync", "up", "--port", str(PORT)]

@@ -55,7 +55,11 @@ async def serve(workdir: Path) -> tuple[str, uvicorn.Server, asyncio.Task[None]]
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     config = server_config(
-        app, host="127.0.0.1", port=0, settings=HttpServerSettings(), lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=0,
+        settings=HttpServerSettings(http_max_connections=20_000),
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[listening]))
