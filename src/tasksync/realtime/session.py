@@ -104,18 +104,16 @@ class Session:
         expiry = self._expiry(connection)
         try:
             while connection.close_code is None:
-                try:
-                    message = await self.websocket.receive()
-                except asyncio.CancelledError:
-                    if not stuck:
-                        raise
-                    task.uncancel()
-                    return
+                message = await self.websocket.receive()
                 await self._handle(connection, self._parse(message))
                 if connection.principal is not principal:
                     principal = connection.principal
                     expiry.cancel()
                     expiry = self._expiry(connection)
+        except asyncio.CancelledError:
+            if not stuck:
+                raise
+            task.uncancel()
         finally:
             connection.on_stuck = None
             expiry.cancel()
