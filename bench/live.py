@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import websockets
 
 from bench import report, stacks
 from bench.report import replace_section, table
@@ -104,6 +105,20 @@ class Clients:
         return figures
 
 
+async def quiet(url: str, token: str, *, silence: float = 3.0, limit: float = 180.0) -> None:
+    """Waits until the room's setup events (a `member.added` per join) have all been pushed:
+    on a busy machine they lag, and sockets opened before would each receive the backlog."""
+    live = url.replace("http://", "ws://") + "/api/v1/live"
+    deadline = time.monotonic() + limit
+    async with websockets.connect(live, ping_interval=None) as socket:
+        await socket.send(json.dumps({"type": "auth", "token": token}))
+        while time.monotonic() < deadline:
+            try:
+                await asyncio.wait_for(socket.recv(), silence)
+            except TimeoutError:
+                return
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -117,7 +132,7 @@ async def one_room(http: httpx.AsyncClient, url: str, pid: int, rounds: int, wor
     task = (
         await http.post(f"/api/v1/rooms/{room}/tasks", json={"title": "t"}, headers=auth(owner))
     ).json()
-    await asyncio.sleep(2)
+    await quiet(url, owner["token"])
     gc.collect()
     before = stacks.rss_mb(pid)
     say(f"opening {ACCOUNTS * SOCKETS_PER_ACCOUNT} sockets")
@@ -274,6 +289,8 @@ def start_server(workdir: Path) -> stacks.Running:
         # The fan-out phase narrows each of an account's sockets to one of its 100 rooms.
         TASKSYNC_LIVE_CONNECTIONS_PER_USER=str(ROOMS),
         TASKSYNC_LOG_LEVEL="warning",
+        # 5,000 sockets and the HTTP connections beside them, above the default 4,096.
+        TASKSYNC_HTTP_MAX_CONNECTIONS="20000",
     )
     log = workdir / "embedded.log"
     command = [sys.executable, "-m", "tasksync", "up", "--port", str(PORT)]

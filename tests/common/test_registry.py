@@ -1,7 +1,8 @@
 """The registry is the one list of services: routes, ports and definitions follow from it."""
 
 import pytest
-from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.routing import APIRoute
+from starlette.routing import WebSocketRoute
 
 from tasksync import stack
 from tasksync.common import registry
@@ -17,7 +18,7 @@ def test_every_public_route_of_a_service_is_routed_to_that_service(service: str)
     paths = [
         route.path
         for route in app.routes
-        if isinstance(route, APIRoute | APIWebSocketRoute)
+        if isinstance(route, APIRoute | WebSocketRoute)
         and route.path not in OWN_ROUTES
         and not route.path.startswith("/internal/")
     ]

@@ -11,6 +11,7 @@ import orjson
 import pytest
 import websockets
 from websockets.client import ClientProtocol
+from websockets.frames import Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
@@ -19,7 +20,7 @@ from tests.helpers.redis_server import PrivateRedis
 from tests.helpers.tasks import create_task
 from tests.helpers.waiting import eventually
 from tests.realtime.conftest import Serve
-from tests.realtime.test_live import pair_in_room, update_task
+from tests.realtime.test_live import assert_gap_free, pair_in_room, update_task
 
 LONG = "x" * 19_990
 
@@ -57,6 +58,18 @@ class StalledClient:
         received = self.protocol.close_rcvd
         return received.code if received is not None else None
 
+    async def texts_until(self, last: str) -> list[dict[str, Any]]:
+        """Reads the server's messages until one contains `last`."""
+        loop = asyncio.get_running_loop()
+        seen: list[dict[str, Any]] = []
+        while not seen or last not in orjson.dumps(seen[-1]).decode():
+            self.protocol.receive_data(
+                await asyncio.wait_for(loop.sock_recv(self.socket, 65536), 15)
+            )
+            frames = self.protocol.events_received()
+            seen += [orjson.loads(f.data) for f in frames if f.opcode is Opcode.TEXT]
+        return seen
+
     async def _flush(self) -> None:
         loop = asyncio.get_running_loop()
         for chunk in self.protocol.data_to_send():
@@ -84,6 +97,35 @@ class TestSlowClient:
                 seen = await _until_title(reader, "last")
         descriptions = [m for m in seen if "description" in m["event"]["data"]["changes"]]
         assert len(descriptions) == 15
+
+    async def test_a_client_that_catches_up_gets_every_event_in_order(self, serve: Serve) -> None:
+        async with (
+            serve(send_buffer=4096) as url,
+            httpx.AsyncClient(base_url=url) as http,
+        ):
+            ann, bob, room = await pair_in_room(http)
+            task = await create_task(http, ann, room["id"])
+            behind = StalledClient(url)
+            await behind.sign_in(bob.access_token)
+            # More than the socket buffers and the server's write buffer: the server queues.
+            for number in range(8):
+                await update_task(http, ann, task["id"], description=f"{number}{LONG}")
+            await update_task(http, ann, task["id"], title="caught up")
+            caught_up = await behind.texts_until('"title":"caught up"')
+            # Then writes are direct again.
+            await update_task(http, ann, task["id"], title="after")
+            seen = caught_up + await behind.texts_until('"title":"after"')
+            behind.socket.close()
+        events = [m for m in seen if m["type"] == "event"]
+        assert_gap_free(events)
+        updates = [
+            m["event"]["data"]["changes"] for m in events if m["event"]["type"] == "task.updated"
+        ]
+        assert [c.get("description", c.get("title"))[:1] for c in updates] == [
+            *"01234567",
+            "c",
+            "a",
+        ]
 
 
 async def _until_title(reader: Any, title: str) -> list[dict[str, Any]]:

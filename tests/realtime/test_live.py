@@ -1,14 +1,18 @@
 """The live endpoint of the embedded stack over a real socket, in both modes: SQLite without
 Redis (sequences, buffers and fan-out in this process) and PostgreSQL with Redis (in Redis)."""
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import jwt
 import orjson
+import pytest
 import websockets
 
 from tasksync import stack
+from tasksync.common.db import Database
 from tasksync.common.ids import uuid7
 from tasksync.contracts.events import Envelope
 from tests.helpers.builders import Person, signed_up
@@ -24,6 +28,7 @@ from tests.helpers.rooms import create_room, join
 from tests.helpers.servers import running_server
 from tests.helpers.tasks import create_task
 from tests.realtime.conftest import Serve
+from tests.users.test_tokens import _claims, _kid, _real_private_key
 
 
 async def update_task(
@@ -86,6 +91,25 @@ class TestAuthentication:
         async with live_socket(served, ann.access_token) as (socket, _):
             await send(socket, type="auth", token=bob.access_token)
             assert await closed_with(socket) == 4401
+
+
+class TestTokenExpiry:
+    @pytest.mark.only_backend("sqlite")
+    async def test_a_socket_is_closed_with_4401_when_its_token_expires(
+        self, http: httpx.AsyncClient, served: str, settings: dict[str, Any]
+    ) -> None:
+        ann = await signed_up(http, "ann")
+        kid = _kid(ann.access_token)
+        users = await Database.open(stack.settings_for("users", **settings).database_url("users"))
+        try:
+            key = await _real_private_key(users, kid)
+        finally:
+            await users.close()
+        soon = _claims(ann, exp=int(time.time()) + 4)
+        token = jwt.encode(soon, key, algorithm="EdDSA", headers={"kid": kid})
+        async with live_socket(served, token) as (socket, _):
+            assert await closed_with(socket) == 4401
+            assert socket.close_reason == "The access token expired; send a fresh one."
 
 
 class TestLimits:

@@ -82,6 +82,16 @@ class OneWriteHttpProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_OneWritePerTurn(transport, self.loop))  # type: ignore[arg-type]
 
+    def handle_websocket_upgrade(self) -> None:
+        """A WebSocket writes its frames straight to the socket: live updates write one frame
+        to each of thousands of sockets in one turn, where gathering would only add a
+        callback per socket and frame (docs/realtime.md, Backpressure)."""
+        gathering = self.transport
+        if isinstance(gathering, _OneWritePerTurn):
+            gathering._flush()
+            self.transport = gathering._transport
+        super().handle_websocket_upgrade()
+
 
 @dataclass(frozen=True)
 class ConnectionLimits:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import orjson
 import structlog
+from starlette.types import Message
 from starlette.websockets import WebSocket
 
 from tasksync.common.auth import Principal, TokenVerifier
@@ -58,8 +59,6 @@ class Session:
         finally:
             if connection is not None:
                 self.live.hub.detach(connection)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(connection.closed.wait(), 3)
                 await connection.stop()
 
     async def _join(self, principal: Principal) -> Connection:
@@ -87,24 +86,55 @@ class Session:
         return connection
 
     async def _converse(self, connection: Connection) -> None:
-        while connection.close_code is None:
-            left = connection.principal.expires_at - time.time()
-            if left <= 0:
-                raise Refused(protocol.AUTH_FAILED, "The access token expired; send a fresh one.")
-            receiving = asyncio.ensure_future(self._receive(left, "fresh auth"))
-            closing = asyncio.ensure_future(connection.closed.wait())
-            done, _ = await asyncio.wait({receiving, closing}, return_when=asyncio.FIRST_COMPLETED)
-            if receiving not in done:
-                receiving.cancel()
-                return
-            closing.cancel()
-            await self._handle(connection, receiving.result())
+        """Reads the client's messages in this task, which is the socket's only one while it
+        is idle. What ends the wait from outside: the token's expiry (a timer closes the
+        socket, and the client's answer to the close ends the loop), and a close frame
+        that could not be written (`on_stuck`: the client reads nothing)."""
+        task = asyncio.current_task()
+        assert task is not None
+        stuck = False
+
+        def wake() -> None:
+            nonlocal stuck
+            stuck = True
+            task.cancel()
+
+        connection.on_stuck = wake
+        principal = connection.principal
+        expiry = self._expiry(connection)
+        try:
+            while connection.close_code is None:
+                message = await self.websocket.receive()
+                await self._handle(connection, self._parse(message))
+                if connection.principal is not principal:
+                    principal = connection.principal
+                    expiry.cancel()
+                    expiry = self._expiry(connection)
+        except asyncio.CancelledError:
+            if not stuck:
+                raise
+            task.uncancel()
+        finally:
+            connection.on_stuck = None
+            expiry.cancel()
+
+    @staticmethod
+    def _expiry(connection: Connection) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(
+            max(0.0, connection.principal.expires_at - time.time()),
+            connection.close,
+            protocol.AUTH_FAILED,
+            "The access token expired; send a fresh one.",
+        )
 
     async def _receive(self, timeout: float, waiting_for: str) -> dict[str, Any]:
         try:
             message = await asyncio.wait_for(self.websocket.receive(), timeout)
         except TimeoutError as exc:
             raise Refused(protocol.AUTH_FAILED, f"No {waiting_for} message in time.") from exc
+        return self._parse(message)
+
+    def _parse(self, message: Message) -> dict[str, Any]:
         if message["type"] == "websocket.disconnect":
             raise Refused(1000, "")
         raw = message.get("text") or message.get("bytes") or b""
