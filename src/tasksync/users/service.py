@@ -29,7 +29,7 @@ from tasksync.contracts.users import (
 from tasksync.users import account_mail, queries, tokens
 from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.models import User
-from tasksync.users.passwords import PasswordHasher
+from tasksync.users.passwords import HashingBusy, PasswordHasher
 from tasksync.users.schemas import AdminUserUpdate, ProfileUpdate, RegisterIn
 from tasksync.users.settings import UsersSettings
 
@@ -63,13 +63,18 @@ async def register(
 ) -> User:
     await guard.check(address)
     await _ensure_free(session, username=data.username, email=data.email)
+    try:
+        password_hash = await hasher.hash(data.password)
+    except HashingBusy:
+        await guard.turned_away(address)
+        raise
     user = User(
         username=data.username,
         username_key=data.username.lower(),
         email=data.email,
         email_key=data.email.lower() if data.email else None,
         full_name=data.full_name,
-        password_hash=await hasher.hash(data.password),
+        password_hash=password_hash,
     )
     session.add(user)
     await _flush(session)
@@ -93,9 +98,16 @@ async def authenticate(
     address: str,
 ) -> User:
     await guard.check(username, address)
-    await announce_failures(session)
     user = await queries.user_named(session, username)
-    if not await hasher.verify(user.password_hash if user else None, password) or user is None:
+    try:
+        matches, upgraded = await hasher.check(user.password_hash if user else None, password)
+    except HashingBusy:
+        await guard.turned_away(username)
+        raise
+    # Writes come after the hash: on SQLite the first one takes the database's write lock
+    # until COMMIT, and sign-ins must not take turns for the length of a hash.
+    await announce_failures(session)
+    if not matches or user is None:
         await guard.failed(address)
         if user is not None:
             await queries.count_failure(session, user.id, _minute(utcnow()))
@@ -103,8 +115,8 @@ async def authenticate(
     await guard.succeeded(username)
     if not user.is_active:
         raise Forbidden("This account is deactivated; ask an administrator to reactivate it.")
-    if hasher.needs_rehash(user.password_hash):
-        user.password_hash = await hasher.hash(password)
+    if upgraded is not None:  # made with other parameters than today's
+        user.password_hash = upgraded
     publish(session, UserSignedIn(user_id=user.id, username=user.username), actor_id=user.id)
     return user
 
