@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 from tasksync.users.models import RefreshToken, User
 from tasksync.users.passwords import HashingBound
 from tests.conftest import FAST_HASHING
-from tests.helpers.builders import DEFAULT_PASSWORD, assert_problem, register
+from tests.helpers.builders import DEFAULT_PASSWORD, assert_problem, register, signed_up
 from tests.helpers.stacks import RunningApp
+from tests.helpers.waiting import eventually
 from tests.users.conftest import AppFactory
 
 LOGIN = "/api/v1/auth/login"
@@ -80,6 +81,29 @@ async def test_while_every_slot_is_busy_nothing_is_hashed_written_or_counted(
         assert (await _login(http, "nobody")).status_code == 401
         # The shed sign-up did not use up the second of the address's two registrations.
         await register(http, "bob")
+
+
+@pytest.mark.only_backend("sqlite")
+async def test_a_sign_in_waiting_for_a_hashing_turn_holds_no_database_connection(
+    embedded: AppFactory,
+) -> None:
+    # One database turn for requests (the pool keeps two for background work), and a wait
+    # for a hashing turn longer than the test: the sign-in is still waiting when /me answers.
+    tuned = embedded(password_hash_concurrency=1, password_hash_wait=60, db_pool_size=3)
+    async with tuned as running, running.client() as http:
+        ann = await signed_up(http, "ann")
+        bound = _bound(running)
+        waiting = asyncio.ensure_future(asyncio.sleep(0))
+        try:
+            async with bound.slot():
+                waiting = asyncio.ensure_future(_login(http, "ann"))
+                await eventually(lambda: asyncio.sleep(0, bound.waiting), timeout=10)
+                me = await asyncio.wait_for(http.get("/api/v1/users/me", headers=ann.headers), 30)
+                assert me.status_code == 200
+                assert not waiting.done()
+            assert (await asyncio.wait_for(waiting, 30)).status_code == 200
+        finally:
+            waiting.cancel()
 
 
 @pytest.mark.only_backend("sqlite")

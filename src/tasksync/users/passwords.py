@@ -40,14 +40,18 @@ class HashingBound:
     def __init__(self, slots: int, wait: float) -> None:
         self._slots = asyncio.Semaphore(slots)
         self._wait = wait
+        self.waiting = 0  # callers waiting for a turn now
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
+        self.waiting += 1
         try:
             async with asyncio.timeout(self._wait):
                 await self._slots.acquire()
         except TimeoutError:
             raise HashingBusy() from None
+        finally:
+            self.waiting -= 1
         try:
             yield
         finally:

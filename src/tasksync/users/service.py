@@ -3,6 +3,7 @@
 Functions take the session first and never commit: the request is the unit of work.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import Principal
 from tasksync.common.clock import utcnow
+from tasksync.common.db import Database
 from tasksync.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tasksync.common.events.outbox import publish
 from tasksync.common.pagination import PageParams, Slice
@@ -88,35 +90,53 @@ async def register(
     return user
 
 
-async def authenticate(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A sign-in's password, checked before its unit of work opens."""
+
+    username: str
+    user_id: UUID | None
+    matches: bool
+    # The hash that replaces one made with other parameters than today's.
+    upgraded: str | None
+
+
+async def check_password(
+    db: Database,
     hasher: PasswordHasher,
     guard: LoginGuard,
     *,
     username: str,
     password: str,
     address: str,
-) -> User:
+) -> PasswordCheck:
+    """Checks a sign-in's password holding no database connection: a sign-in waiting for a
+    hashing turn (or shed) must not keep a connection from the service's other requests."""
     await guard.check(username, address)
-    user = await queries.user_named(session, username)
+    found = await db.first(queries.PASSWORD_OF, {"key": username.lower()})
     try:
-        matches, upgraded = await hasher.check(user.password_hash if user else None, password)
+        matches, upgraded = await hasher.check(found["password_hash"] if found else None, password)
     except HashingBusy:
         await guard.turned_away(username)
         raise
-    # Writes come after the hash: on SQLite the first one takes the database's write lock
-    # until COMMIT, and sign-ins must not take turns for the length of a hash.
+    return PasswordCheck(username, found["id"] if found else None, matches, upgraded)
+
+
+async def authenticate(
+    session: AsyncSession, guard: LoginGuard, *, checked: PasswordCheck, address: str
+) -> User:
     await announce_failures(session)
-    if not matches or user is None:
+    user = await session.get(User, checked.user_id) if checked.user_id else None
+    if not checked.matches or user is None:
         await guard.failed(address)
         if user is not None:
             await queries.count_failure(session, user.id, _minute(utcnow()))
         raise WrongPassword("Wrong username or password.")
-    await guard.succeeded(username)
+    await guard.succeeded(checked.username)
     if not user.is_active:
         raise Forbidden("This account is deactivated; ask an administrator to reactivate it.")
-    if upgraded is not None:  # made with other parameters than today's
-        user.password_hash = upgraded
+    if checked.upgraded is not None:  # made with other parameters than today's
+        user.password_hash = checked.upgraded
     publish(session, UserSignedIn(user_id=user.id, username=user.username), actor_id=user.id)
     return user
 
