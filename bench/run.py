@@ -127,7 +127,7 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
         # Before the scenarios: sign-in's argon2 backlog must not reach these rounds.
         say("  targets: gateway and baseline (or direct) in turn, three rounds...")
         by_key = {s.key: s for s in found}
-        get, lists = by_key["get-task"], by_key["list-default"]
+        get, lists, create = by_key["get-task"], by_key["list-default"], by_key["create-task"]
         pairs = {
             "get-task": paired(
                 (stack.url, get.requests),
@@ -144,6 +144,13 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
             "gateway-cost": paired(
                 (stack.url, get.requests), (tasks_url, get.requests), connections=1, plan=plan
             ),
+            # The bare insert: the same columns and one outbox row, no counter, no lock.
+            "create-task": paired(
+                (stack.url, create.requests),
+                (baseline.url, create.baseline or []),
+                connections=32,
+                plan=plan,
+            ),
         }
         figures: dict[str, dict] = {}
         for scenario in found:
@@ -156,6 +163,9 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
             if scenario.baseline:
                 entry["baseline"] = measure(baseline.url, scenario.baseline, plan)
                 say(_line(f"{scenario.key} baseline", entry["baseline"]))
+            if scenario.baseline_locked:
+                entry["baseline_locked"] = measure(baseline.url, scenario.baseline_locked, plan)
+                say(_line(f"{scenario.key} baseline+locks", entry["baseline_locked"]))
         loaded = _memory(stacks.rss_mb, stack, baseline)
         profiled = {} if plan.quick else profile(stack, found, logs)
     finally:

@@ -90,6 +90,8 @@ class Scenario:
     # The same work on the baseline app, and the baseline scenario this one is compared with.
     baseline: list[Request] | None = None
     compare_with: str | None = None
+    # A write's baseline that also takes the room's counter row and the outbox lock.
+    baseline_locked: list[Request] | None = None
     # Also measured straight at the tasks service (no gateway).
     direct: bool = False
 
@@ -136,34 +138,33 @@ def scenarios(
             )
         )
     statuses = ("in_progress", "completed", "pending")
+    creates = [
+        json.dumps({"title": f"Benchmark task {n}", "labels": ["bench"]}) for n in range(100)
+    ]
+    changes = [
+        (task, json.dumps({"status": statuses[n % len(statuses)]}))
+        for n, task in enumerate(seed.task_ids)
+    ]
     found += [
         Scenario(
             "create-task",
             "create a task",
-            [
-                Request(
-                    "POST",
-                    f"{api}/rooms/{room}/tasks",
-                    owner,
-                    json.dumps({"title": f"Benchmark task {n}", "labels": ["bench"]}),
-                )
-                for n in range(100)
+            [Request("POST", f"{api}/rooms/{room}/tasks", owner, body) for body in creates],
+            baseline=[Request("POST", f"/rooms/{room}/tasks", body=body) for body in creates],
+            baseline_locked=[
+                Request("POST", f"/rooms/{room}/tasks/locked", body=body) for body in creates
             ],
-            compare_with="get-task",
+            compare_with="create-task",
         ),
         Scenario(
             "change-status",
             "change a status",
-            [
-                Request(
-                    "PATCH",
-                    f"{api}/tasks/{task}",
-                    owner,
-                    json.dumps({"status": statuses[n % len(statuses)]}),
-                )
-                for n, task in enumerate(seed.task_ids)
+            [Request("PATCH", f"{api}/tasks/{task}", owner, body) for task, body in changes],
+            baseline=[Request("PATCH", f"/tasks/{task}", body=body) for task, body in changes],
+            baseline_locked=[
+                Request("PATCH", f"/tasks/{task}/locked", body=body) for task, body in changes
             ],
-            compare_with="get-task",
+            compare_with="change-status",
         ),
         Scenario(
             "overview",

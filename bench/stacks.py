@@ -20,7 +20,8 @@ from tasksync.common.db import drop_databases
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("TASKSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
-PREFIX = "tasksync_bench_http"
+# Its own databases and Redis keys; BENCH_DB_PREFIX lets two benchmarks share one server.
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "tasksync_bench_http")
 SERVICES = ("users", "rooms", "tasks")
 ZERO = "00000000-0000-0000-0000-000000000000"
 

@@ -1,10 +1,15 @@
 """The operator commands, run as a person would (in-process through Typer's runner)."""
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tasksync import stack
 from tasksync.cli.main import app
 
 runner = CliRunner()
@@ -69,3 +74,41 @@ def test_distributed_ports_follow_the_gateway_port() -> None:
         "notifications": [9006],
         "gateway": [9000],
     }
+
+
+def test_a_service_process_loads_neither_the_cli_libraries_nor_other_services(
+    tmp_path: Path,
+) -> None:
+    """`tasksync serve NAME` is what every distributed process runs for days: what it imports
+    it keeps (docs/performance.md, Memory)."""
+    probe = (
+        "import json, sys\n"
+        "import tasksync.cli.server as server\n"
+        "server.serve_app = lambda app, **options: print(json.dumps("
+        "[options['port'], options['host'], sorted(sys.modules)]))\n"
+        "from tasksync.cli.entry import main\n"
+        f"sys.argv = ['tasksync', 'serve', 'tasks', '--data-dir', {str(tmp_path)!r}]\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, "TASKSYNC_PORT": "18123", "TASKSYNC_LOG_LEVEL": "warning"},
+    )
+    port, host, loaded = json.loads(done.stdout.splitlines()[-1])
+    assert (port, host) == (18123, "127.0.0.1")
+    assert "tasksync.tasks.app" in loaded
+    assert not [m for m in loaded if m.startswith(("typer", "tasksync.cli.client", "alembic"))]
+    others = [f"tasksync.{name}" for name in stack.SERVICES if name != "tasks"]
+    assert not [m for m in loaded if ".".join(m.split(".")[:2]) in others]
+
+
+def test_serve_with_help_or_a_bad_option_goes_through_the_full_cli() -> None:
+    from tasksync.cli.serve import run
+
+    assert run(["--help"]) is False
+    assert run(["tasks", "--no-such-option"]) is False
+    assert run(["nope"]) is False

@@ -107,22 +107,14 @@ def serve(
     data_dir: DataDir = None,
 ) -> None:
     """Run one service on its own (the building block of the distributed mode)."""
+    from tasksync.cli.serve import serve as serve_service
     from tasksync.common import registry
 
     try:
-        application = stack.build_service(service, **_overrides(data_dir))
+        registry.spec(service)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
-    port = port or registry.spec(service).port
-    settings = application.state.settings
-    serve_app(
-        application,
-        host=host,
-        port=port,
-        ready_message=f"TaskSync {service} is running at http://{host}:{port}",
-        settings=settings,
-        trusted_proxies=None if service == "gateway" else settings.forwarded_allow_ips,
-    )
+    serve_service(service, port=port, host=host, data_dir=data_dir)
 
 
 @app.command()

@@ -19,6 +19,10 @@ class WindowCounter(Protocol):
 
     async def reset(self, key: str) -> None: ...
 
+    async def take_back(self, key: str) -> None:
+        """Uncounts one hit, for an attempt that was turned away before anything was tried."""
+        ...
+
 
 class MemoryCounter:
     def __init__(self) -> None:
@@ -42,6 +46,13 @@ class MemoryCounter:
     async def reset(self, key: str) -> None:
         self._windows.pop(key, None)
 
+    async def take_back(self, key: str) -> None:
+        count, ends = self._windows.get(key, (0, 0.0))
+        if count > 1:
+            self._windows[key] = (count - 1, ends)
+        else:
+            self._windows.pop(key, None)
+
 
 class RedisCounter:
     def __init__(self, redis: Redis, prefix: str) -> None:
@@ -64,6 +75,15 @@ class RedisCounter:
 
     async def reset(self, key: str) -> None:
         await self.redis.delete(self.prefix + key)
+
+    async def take_back(self, key: str) -> None:
+        await self.redis.eval(_TAKE_BACK, 1, self.prefix + key)
+
+
+# Decrements without ever leaving a count of zero or below (nor a key without its expiry).
+_TAKE_BACK = """
+if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
+"""
 
 
 def window_counter(redis: Redis | None, prefix: str) -> WindowCounter:

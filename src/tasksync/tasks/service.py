@@ -16,6 +16,7 @@ from tasksync.common.clock import utcnow
 from tasksync.common.concurrency import check_if_match
 from tasksync.common.errors import Conflict, InvalidField, NotFound, PreconditionFailed
 from tasksync.common.events.outbox import publish
+from tasksync.common.ids import uuid7
 from tasksync.common.room_roles import RoleSource, RoomAccess, room_access
 from tasksync.contracts.tasks import (
     PRIORITY_RANK,
@@ -63,29 +64,33 @@ async def create_task(
     access.require("member", "create tasks")
     user_id = access.caller.id
     await _check_assignee(session, roles, access=access, assignee_id=data.assignee_id)
-    number = await queries.next_number(session, access.room_id)
+    # Everything but the number is ready before the room's counter row is locked: from the
+    # upsert to COMMIT, other creates in the room wait (docs/performance.md, Writes).
     now = utcnow()
     task = Task(
+        id=uuid7(),
         room_id=access.room_id,
-        number=number,
         title=data.title,
         description=data.description,
         deadline=data.deadline,
         assignee_id=data.assignee_id,
         labels=list(data.labels),
-        # By default a new task goes to the bottom of its column.
-        position=data.position if data.position is not None else float(number),
         created_by=user_id,
         created_at=now,
         updated_at=now,
         completed_at=None,
         started_at=None,
         status=Status.pending.value,
+        comment_count=0,
+        file_count=0,
+        version=1,
     )
     _set_status(task, data.status)
     _set_priority(task, data.priority)
-    session.add(task)
-    await session.flush()
+    task.number = await queries.next_number(session, access.room_id)
+    # By default a new task goes to the bottom of its column.
+    task.position = data.position if data.position is not None else float(task.number)
+    await queries.insert_task(session, task)
     publish(
         session,
         TaskCreated(
@@ -173,7 +178,6 @@ async def update_task(
         changed["completed_at"] = task.completed_at
     task.updated_at = utcnow()
     await _flush_checked(session, if_match=if_match)
-    await queries.rooms_changed(session, {task.room_id})
     publish(
         session,
         TaskUpdated(
@@ -187,6 +191,8 @@ async def update_task(
         actor_id=access.caller.id,
         room_id=task.room_id,
     )
+    # Last: it locks the room's counter row until COMMIT (creates in the room wait for it).
+    await queries.rooms_changed(session, {task.room_id})
     return task
 
 

@@ -1,8 +1,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
@@ -10,12 +9,18 @@ from tasksync.common.openapi import with_etag
 from tasksync.common.pagination import Page, Paging
 from tasksync.common.schemas import Text
 from tasksync.users import account_mail, service, session_cookie
-from tasksync.users.dependencies import Account, ClientAddress, SystemAdmin, UsersRuntime
+from tasksync.users.dependencies import (
+    Account,
+    CheckedForm,
+    CheckedLogin,
+    ClientAddress,
+    SystemAdmin,
+    UsersRuntime,
+)
 from tasksync.users.schemas import (
     Accepted,
     AccountDelete,
     AdminUserUpdate,
-    LoginIn,
     OwnProfile,
     PasswordResetConfirm,
     PasswordResetIn,
@@ -62,7 +67,7 @@ def _answer(request: Request, response: Response, pair: TokenPair, rt: UsersRunt
 
 @auth.post("/login", openapi_extra=with_etag(False))
 async def login(
-    body: LoginIn,
+    checked: CheckedLogin,
     session: DbSession,
     rt: UsersRuntime,
     address: ClientAddress,
@@ -70,33 +75,16 @@ async def login(
     response: Response,
 ) -> TokenPair:
     """Sign in with a username and password; returns an access and a refresh token."""
-    user = await service.authenticate(
-        session,
-        rt.hasher,
-        rt.guard,
-        username=body.username,
-        password=body.password,
-        address=address,
-    )
+    user = await service.authenticate(session, rt.guard, checked=checked, address=address)
     return _answer(request, response, await rt.issuer.issue(session, user), rt)
 
 
 @auth.post("/token", include_in_schema=True)
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: DbSession,
-    rt: UsersRuntime,
-    address: ClientAddress,
+    checked: CheckedForm, session: DbSession, rt: UsersRuntime, address: ClientAddress
 ) -> TokenPair:
     """Sign in with the OAuth2 password form (what Swagger UI's Authorize button sends)."""
-    user = await service.authenticate(
-        session,
-        rt.hasher,
-        rt.guard,
-        username=form.username,
-        password=form.password,
-        address=address,
-    )
+    user = await service.authenticate(session, rt.guard, checked=checked, address=address)
     return await rt.issuer.issue(session, user)
 
 

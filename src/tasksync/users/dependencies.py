@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
 
 from tasksync.common.auth import CurrentUser
 from tasksync.common.db import DbSession
@@ -18,6 +19,7 @@ from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.keys import KeyRing
 from tasksync.users.models import User
 from tasksync.users.passwords import PasswordHasher
+from tasksync.users.schemas import LoginIn
 from tasksync.users.settings import UsersSettings
 from tasksync.users.tokens import TokenIssuer
 
@@ -55,5 +57,40 @@ async def _admin(user: Annotated[User, Depends(_account)]) -> User:
 
 UsersRuntime = Annotated[Runtime, Depends(_runtime)]
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+# A sign-in's password is checked in a dependency declared before its `DbSession`: FastAPI
+# solves them in order, so the hash (and any wait for a hashing turn) holds no connection.
+async def _checked_login(
+    body: LoginIn, request: Request, rt: UsersRuntime, address: ClientAddress
+) -> service.PasswordCheck:
+    return await service.check_password(
+        request.app.state.kit.db,
+        rt.hasher,
+        rt.guard,
+        username=body.username,
+        password=body.password,
+        address=address,
+    )
+
+
+async def _checked_form(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    rt: UsersRuntime,
+    address: ClientAddress,
+) -> service.PasswordCheck:
+    return await service.check_password(
+        request.app.state.kit.db,
+        rt.hasher,
+        rt.guard,
+        username=form.username,
+        password=form.password,
+        address=address,
+    )
+
+
+CheckedLogin = Annotated[service.PasswordCheck, Depends(_checked_login)]
+CheckedForm = Annotated[service.PasswordCheck, Depends(_checked_form)]
 Account = Annotated[User, Depends(_account)]
 SystemAdmin = Annotated[User, Depends(_admin)]

@@ -63,6 +63,11 @@ class LoginGuard:
             _, retry_after = await self.counter.get(user_key)
             raise _too_many_sign_ins(retry_after)
 
+    async def turned_away(self, username: str) -> None:
+        """An attempt shed before its password was checked does not count against the
+        username: a storm of sign-ins must not lock out the people in it."""
+        await self.counter.take_back(self._keys(username, "")[0])
+
     async def failed(self, address: str) -> None:
         await self.counter.hit(self._keys("", address)[1], self.window)
 
@@ -91,3 +96,10 @@ class RegistrationGuard:
                 "Too many accounts registered from this address; try again later.",
                 retry_after=retry_after,
             )
+
+    async def turned_away(self, address: str) -> None:
+        """A sign-up shed before its password was hashed does not count."""
+        try:
+            await self.counter.take_back(f"register:addr:{address}")
+        except RedisError as exc:
+            log.warning("registration_limit_unavailable", error=str(exc))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,9 @@ from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_
 from tasksync.users.models import RefreshToken, SignInFailure, SigningKey, User
 
 # Accounts
+
+# What a sign-in checks its password against, read before its unit of work opens.
+PASSWORD_OF = select(User.id, User.password_hash).where(User.username_key == bindparam("key"))
 
 
 async def user_named(session: AsyncSession, username: str) -> User | None:

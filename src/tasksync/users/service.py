@@ -3,6 +3,7 @@
 Functions take the session first and never commit: the request is the unit of work.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.auth import Principal
 from tasksync.common.clock import utcnow
+from tasksync.common.db import Database
 from tasksync.common.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tasksync.common.events.outbox import publish
 from tasksync.common.pagination import PageParams, Slice
@@ -29,7 +31,7 @@ from tasksync.contracts.users import (
 from tasksync.users import account_mail, queries, tokens
 from tasksync.users.guards import LoginGuard, RegistrationGuard
 from tasksync.users.models import User
-from tasksync.users.passwords import PasswordHasher
+from tasksync.users.passwords import HashingBusy, PasswordHasher
 from tasksync.users.schemas import AdminUserUpdate, ProfileUpdate, RegisterIn
 from tasksync.users.settings import UsersSettings
 
@@ -63,13 +65,18 @@ async def register(
 ) -> User:
     await guard.check(address)
     await _ensure_free(session, username=data.username, email=data.email)
+    try:
+        password_hash = await hasher.hash(data.password)
+    except HashingBusy:
+        await guard.turned_away(address)
+        raise
     user = User(
         username=data.username,
         username_key=data.username.lower(),
         email=data.email,
         email_key=data.email.lower() if data.email else None,
         full_name=data.full_name,
-        password_hash=await hasher.hash(data.password),
+        password_hash=password_hash,
     )
     session.add(user)
     await _flush(session)
@@ -83,28 +90,53 @@ async def register(
     return user
 
 
-async def authenticate(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A sign-in's password, checked before its unit of work opens."""
+
+    username: str
+    user_id: UUID | None
+    matches: bool
+    # The hash that replaces one made with other parameters than today's.
+    upgraded: str | None
+
+
+async def check_password(
+    db: Database,
     hasher: PasswordHasher,
     guard: LoginGuard,
     *,
     username: str,
     password: str,
     address: str,
-) -> User:
+) -> PasswordCheck:
+    """Checks a sign-in's password holding no database connection: a sign-in waiting for a
+    hashing turn (or shed) must not keep a connection from the service's other requests."""
     await guard.check(username, address)
+    found = await db.first(queries.PASSWORD_OF, {"key": username.lower()})
+    try:
+        matches, upgraded = await hasher.check(found["password_hash"] if found else None, password)
+    except HashingBusy:
+        await guard.turned_away(username)
+        raise
+    return PasswordCheck(username, found["id"] if found else None, matches, upgraded)
+
+
+async def authenticate(
+    session: AsyncSession, guard: LoginGuard, *, checked: PasswordCheck, address: str
+) -> User:
     await announce_failures(session)
-    user = await queries.user_named(session, username)
-    if not await hasher.verify(user.password_hash if user else None, password) or user is None:
+    user = await session.get(User, checked.user_id) if checked.user_id else None
+    if not checked.matches or user is None:
         await guard.failed(address)
         if user is not None:
             await queries.count_failure(session, user.id, _minute(utcnow()))
         raise WrongPassword("Wrong username or password.")
-    await guard.succeeded(username)
+    await guard.succeeded(checked.username)
     if not user.is_active:
         raise Forbidden("This account is deactivated; ask an administrator to reactivate it.")
-    if hasher.needs_rehash(user.password_hash):
-        user.password_hash = await hasher.hash(password)
+    if checked.upgraded is not None:  # made with other parameters than today's
+        user.password_hash = checked.upgraded
     publish(session, UserSignedIn(user_id=user.id, username=user.username), actor_id=user.id)
     return user
 
