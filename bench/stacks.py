@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("TASKSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
 PREFIX = "tasksync_bench_http"
-SERVICES = ("users", "rooms", "tasks")
+# The reports service's database goes too: left over, it would hold an earlier run's room
+# and never rebuild from the new one.
+SERVICES = ("users", "rooms", "tasks", "reports")
 ZERO = "00000000-0000-0000-0000-000000000000"
 
 
