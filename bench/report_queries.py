@@ -5,6 +5,7 @@ the database's execution time, and the service's CPU time per call (time.process
 
     .venv/bin/python -m bench.report_queries            # PostgreSQL
     .venv/bin/python -m bench.report_queries --sqlite   # the embedded path
+    .venv/bin/python -m bench.report_queries --keep     # keep the database; --reuse it next time
 
 Unlike wrk's figures, none of these depend much on what else the machine is doing.
 """
@@ -20,14 +21,14 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
 from bench.stacks import POSTGRES
 from tasksync.common.db import Database, drop_database, ensure_database
 from tasksync.common.ids import uuid7
 from tasksync.reports import queries, service
 from tasksync.reports.figures import Days, local_day
-from tasksync.reports.models import Base
+from tasksync.reports.models import Base, Transition
 
 TASKS, OTHER_ROOMS, OTHER_TASKS = 100_000, 2, 10_000
 HISTORY_DAYS, FLOW_DAYS, BATCH, CALLS = 120, 90, 5_000, 15
@@ -90,6 +91,13 @@ async def seed(db: Database, now: datetime) -> UUID:
     return room_id
 
 
+async def _latest(db: Database) -> datetime:
+    """The seeding's "now": the latest transition."""
+    async with db.sessionmaker() as session:
+        found = await session.scalar(select(func.max(Transition.at)))
+    return found or datetime.now(UTC)
+
+
 class Statements:
     """Every statement a block of code sends, with its parameters."""
 
@@ -122,7 +130,7 @@ async def profile(db: Database, name: str, call: Any) -> None:
                 print("   ", row[-1] if db.is_sqlite else row[0])
 
 
-async def main(sqlite: bool) -> None:
+async def main(sqlite: bool, keep: bool, reuse: bool) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     if sqlite:
         url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='tasksync-reports-')}/reports.db"
@@ -160,10 +168,14 @@ async def main(sqlite: bool) -> None:
         )
     finally:
         await db.close()
-        await drop_database(url)
+        if not keep:
+            await drop_database(url)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sqlite", action="store_true")
-    asyncio.run(main(parser.parse_args().sqlite))
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database")
+    parser.add_argument("--reuse", action="store_true", help="use the database kept before")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.sqlite, arguments.keep, arguments.reuse))

@@ -261,7 +261,7 @@ def _sqlite_seeded(data_dir: Path):  # type: ignore[no-untyped-def]
     members = [
         row[0]
         for row in tasks.execute(
-            "SELECT user_id FROM memberships WHERE room_id = ? "
+            "SELECT user_id FROM room_roles WHERE room_id = ? "
             "ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, user_id",
             (room,),
         )

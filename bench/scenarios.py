@@ -36,7 +36,7 @@ async def _seeded(sample: int) -> Seeded:
     try:
         room_id = await tasks.fetchval("SELECT room_id FROM room_counters ORDER BY next DESC")
         members = await tasks.fetch(
-            "SELECT user_id FROM memberships WHERE room_id = $1 "
+            "SELECT user_id FROM room_roles WHERE room_id = $1 "
             "ORDER BY CASE role WHEN 'owner' THEN 0 ELSE 1 END, user_id",
             room_id,
         )

@@ -104,10 +104,6 @@ def slot_of(moment: datetime) -> int:
     return math.floor(moment.timestamp()) // SLOT_SECONDS
 
 
-def slot_start(slot: int) -> datetime:
-    return datetime.fromtimestamp(slot * SLOT_SECONDS, UTC)
-
-
 def on_slots(days: Days) -> bool:
     """Whether every day of `days` begins and ends on a quarter hour in UTC (in every zone
     in use today; not in local mean time before a zone adopted standard time)."""

@@ -1,12 +1,13 @@
 """Every query of the reports service: the read model's writes, the reports' reads and the
 export jobs."""
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -290,17 +291,28 @@ async def flow_before(session: AsyncSession, room_id: UUID, slot: int) -> dict[s
     return {row[0]: int(row[1]) for row in rows}
 
 
-async def flow_slots(session: AsyncSession, room_id: UUID, first: int, end: int) -> list[Any]:
-    """The room's flow sums (slot, status, delta) of the slots `first` up to `end`."""
+async def flow_by_day(session: AsyncSession, room_id: UUID, bounds: Sequence[int]) -> list[Any]:
+    """The room's flow sums per day (day, status, delta): day `i` is the slots from
+    `bounds[i]` up to `bounds[i + 1]`. Summed by the database, so a day is one row per
+    status, not 96 quarter hours."""
+    lengths = {end - start for start, end in itertools.pairwise(bounds)}
+    if len(lengths) == 1:  # days of one length (no daylight-saving change): arithmetic
+        day = ((FlowSlot.slot - bounds[0]) // lengths.pop()).label("day")
+    else:
+        day = case(
+            *((FlowSlot.slot < end, index) for index, end in enumerate(bounds[1:])),
+            else_=len(bounds) - 1,
+        ).label("day")
     rows = await session.execute(
-        select(FlowSlot.slot, FlowSlot.status, FlowSlot.delta).where(
+        select(day, FlowSlot.status, func.sum(FlowSlot.delta))
+        .where(
             FlowSlot.room_id == room_id,
-            FlowSlot.slot >= first,
-            FlowSlot.slot < end,
-            FlowSlot.delta != 0,
+            FlowSlot.slot >= bounds[0],
+            FlowSlot.slot < bounds[-1],
         )
+        .group_by(day, FlowSlot.status)
     )
-    return list(rows)
+    return [(row[0], row[1], int(row[2])) for row in rows]
 
 
 async def moves_between(

@@ -31,7 +31,6 @@ from tasksync.reports.figures import (
     on_slots,
     percentile,
     slot_of,
-    slot_start,
     status_at_day_ends,
     week_start,
 )
@@ -89,10 +88,11 @@ async def _flow(
     from the flow sums per quarter hour, or (for days that do not begin on one) from the
     transitions."""
     if on_slots(days):
-        first, end = slot_of(days.start), slot_of(days.end)
-        before = await queries.flow_before(session, room_id, first)
-        found = await queries.flow_slots(session, room_id, first, end)
-        changes = [(row.status, row.delta, slot_start(row.slot)) for row in found]
+        starts = [day_start(day, days.zone) for day in days]
+        bounds = [slot_of(start) for start in [*starts, days.end]]
+        before = await queries.flow_before(session, room_id, bounds[0])
+        found = await queries.flow_by_day(session, room_id, bounds)
+        changes = [(status, delta, starts[day]) for day, status, delta in found]
         return before, counts_at_day_ends(before, changes, days)
     before = await queries.statuses_at(session, room_id, days.start)
     moves = await queries.moves_between(session, room_id, days.start, days.end)
