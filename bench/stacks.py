@@ -20,7 +20,9 @@ from tasksync.common.db import drop_database
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("TASKSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
-PREFIX = "tasksync_bench_http"
+# Another benchmark on this machine (another checkout) uses the same names unless told
+# otherwise: BENCH_DB_PREFIX keeps two runs from dropping each other's databases.
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "tasksync_bench_http")
 # The reports service's database goes too: left over, it would hold an earlier run's room
 # and never rebuild from the new one.
 SERVICES = ("users", "rooms", "tasks", "reports")
