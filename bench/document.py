@@ -12,6 +12,9 @@ TARGET_EMBEDDED_READY_S = 3
 TARGET_CREATE_SHARE = 50
 TARGET_CREATE_P99_MS = 100
 TARGET_CREATE_P50_1_MS = 3
+# The reports' targets: p99 at REPORT_CONNECTIONS through the gateway.
+REPORT_TARGETS_MS = {"report-summary": 50, "report-flow": 150}
+REPORT_CONNECTIONS = 8
 
 
 def _share(value: float, of: float) -> str:
@@ -276,9 +279,65 @@ def _profiles(results: dict) -> list[str]:
     return lines
 
 
+def _reports(results: dict) -> list[str]:
+    scenarios = results["distributed"]["scenarios"]
+    rows, targets = [], []
+    for key, goal in REPORT_TARGETS_MS.items():
+        entry = scenarios.get(key)
+        if entry is None:
+            continue
+        for n, f in entry["gateway"].items():
+            rows.append(
+                [
+                    entry["title"],
+                    n,
+                    f"{f['rps']:.0f}",
+                    _ms(f["p50_ms"]),
+                    _ms(f["p99_ms"]),
+                    f["errors"],
+                ]
+            )
+        at = entry["gateway"].get(REPORT_CONNECTIONS) or entry["gateway"].get(
+            str(REPORT_CONNECTIONS)
+        )
+        if at:
+            targets.append(
+                [
+                    f"{entry['title']}, p99 at {REPORT_CONNECTIONS} conns",
+                    f"< {goal} ms",
+                    f"{at['p99_ms']:.1f} ms",
+                    "met" if at["p99_ms"] < goal else "**missed**",
+                ]
+            )
+    load = results.get("load_average")
+    busy = (
+        f" (load average {load} on {results['machine']['cores']} cores when it began)"
+        if load
+        else ""
+    )
+    mode = "quick mode" if results["quick"] else "`make bench`"
+    only = " with `--only`" if results.get("only") else ""
+    return [
+        f"Measured {results['when']} by {mode}{only}{busy}, through the gateway of the "
+        "distributed stack on PostgreSQL, after the reports service rebuilt its read model "
+        "of the 100,000-task room.",
+        "",
+        *table(["target", "goal", "measured", ""], targets),
+        "",
+        *table(["scenario", "conns", "req/s", "p50 ms", "p99 ms", "errors"], rows),
+    ]
+
+
+def write_reports(results: dict) -> None:
+    """Just the reports section (a run of `--only` report scenarios)."""
+    replace_section("reports", _reports(results))
+
+
 def write_document(results: dict) -> None:
     replace_section("machine", _machine(results))
     replace_section("targets", _targets(results))
     replace_section("http", _scenarios(results))
     replace_section("resources", _resources(results))
     replace_section("profiles", _profiles(results))
+    if any(key.startswith("report-") for key in results["distributed"]["scenarios"]):
+        replace_section("reports", _reports(results))

@@ -12,6 +12,7 @@ generated sections of docs/performance.md.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,19 +22,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import load, profiles, report, stacks
-from bench.scenarios import CURSOR_PAGE, Scenario, cursor_of_page, scenarios, seeded, sign_in
+from bench.scenarios import (
+    CURSOR_PAGE,
+    Scenario,
+    cursor_of_page,
+    scenarios,
+    seeded,
+    sign_in,
+    wait_for_reports,
+)
 
 GATEWAY_PORT = 18000
 BASELINE_PORT = 18010
 EMBEDDED_PORT = 18020
 CONNECTIONS = (1, 32)
 PAIRED_ROUNDS = 3
-SEED = ["--users", "20", "--rooms", "1", "--tasks", "100000"]
+TASKS = 100_000
+SEED = ["--users", "20", "--rooms", "1", "--tasks", str(TASKS)]
 
 
 @dataclass(frozen=True)
 class Plan:
     quick: bool
+    # Only these scenarios (through the gateway, no pairs, profiles or embedded stack).
+    only: tuple[str, ...] = ()
 
     @property
     def seconds(self) -> int:
@@ -55,12 +67,17 @@ def seed(env: dict[str, str], *extra: str) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def measure(url: str, scenario_requests: list[load.Request], plan: Plan) -> dict[int, dict]:
+def measure(
+    url: str,
+    scenario_requests: list[load.Request],
+    plan: Plan,
+    connections: tuple[int, ...] = CONNECTIONS,
+) -> dict[int, dict]:
     # Warm-up on one connection: caches and pools fill, and no backlog outlives it.
     load.run(url, scenario_requests, connections=1, seconds=1)
     return {
         n: load.run(url, scenario_requests, connections=n, seconds=plan.seconds).as_dict()
-        for n in CONNECTIONS
+        for n in connections
     }
 
 
@@ -124,38 +141,16 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
             baseline_cursor=cursor_of_page(baseline.url, room_path, None, CURSOR_PAGE),
         )
         tasks_url = f"http://127.0.0.1:{GATEWAY_PORT + 3}"
-        # Before the scenarios: sign-in's argon2 backlog must not reach these rounds.
-        say("  targets: gateway and baseline (or direct) in turn, three rounds...")
-        by_key = {s.key: s for s in found}
-        get, lists, create = by_key["get-task"], by_key["list-default"], by_key["create-task"]
-        pairs = {
-            "get-task": paired(
-                (stack.url, get.requests),
-                (baseline.url, get.baseline or []),
-                connections=32,
-                plan=plan,
-            ),
-            "list-default": paired(
-                (stack.url, lists.requests),
-                (baseline.url, lists.baseline or []),
-                connections=32,
-                plan=plan,
-            ),
-            "gateway-cost": paired(
-                (stack.url, get.requests), (tasks_url, get.requests), connections=1, plan=plan
-            ),
-            # The bare insert: the same columns and one outbox row, no counter, no lock.
-            "create-task": paired(
-                (stack.url, create.requests),
-                (baseline.url, create.baseline or []),
-                connections=32,
-                plan=plan,
-            ),
-        }
+        if any(s.key.startswith("report-") for s in found):
+            say("  waiting for the reports service's read model of the room...")
+            say(f"  ready after {wait_for_reports(stack.url, data.room_id, tokens[0], TASKS):.0f}s")
+        if plan.only:
+            found = [s for s in found if s.key in plan.only]
+        pairs = {} if plan.only else _pairs(stack.url, baseline.url, tasks_url, found, plan)
         figures: dict[str, dict] = {}
         for scenario in found:
             entry = figures[scenario.key] = {"title": scenario.title}
-            entry["gateway"] = measure(stack.url, scenario.requests, plan)
+            entry["gateway"] = measure(stack.url, scenario.requests, plan, scenario.connections)
             say(_line(f"{scenario.key} gateway", entry["gateway"]))
             if scenario.direct:
                 entry["direct"] = measure(tasks_url, scenario.requests, plan)
@@ -167,7 +162,7 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
                 entry["baseline_locked"] = measure(baseline.url, scenario.baseline_locked, plan)
                 say(_line(f"{scenario.key} baseline+locks", entry["baseline_locked"]))
         loaded = _memory(stacks.rss_mb, stack, baseline)
-        profiled = {} if plan.quick else profile(stack, found, logs)
+        profiled = {} if plan.quick or plan.only else profile(stack, found, logs)
     finally:
         stack.stop()
         baseline.stop()
@@ -181,6 +176,30 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
         "scenarios": figures,
         "paired": pairs,
         "profiles": profiled,
+    }
+
+
+def _pairs(
+    gateway: str, baseline: str, tasks: str, found: list[Scenario], plan: Plan
+) -> dict[str, dict[str, list[dict]]]:
+    # Before the scenarios: sign-in's argon2 backlog must not reach these rounds.
+    say("  targets: gateway and baseline (or direct) in turn, three rounds...")
+    by_key = {s.key: s for s in found}
+    get, lists, create = by_key["get-task"], by_key["list-default"], by_key["create-task"]
+    return {
+        "get-task": paired(
+            (gateway, get.requests), (baseline, get.baseline or []), connections=32, plan=plan
+        ),
+        "list-default": paired(
+            (gateway, lists.requests), (baseline, lists.baseline or []), connections=32, plan=plan
+        ),
+        "gateway-cost": paired(
+            (gateway, get.requests), (tasks, get.requests), connections=1, plan=plan
+        ),
+        # The bare insert: the same columns and one outbox row, no counter, no lock.
+        "create-task": paired(
+            (gateway, create.requests), (baseline, create.baseline or []), connections=32, plan=plan
+        ),
     }
 
 
@@ -264,7 +283,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="shorter runs, no profiles/events")
-    plan = Plan(quick=parser.parse_args().quick)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="SCENARIO",
+        help="just these scenarios on the distributed stack (report-summary report-flow); "
+        "writes only the reports section of docs/performance.md",
+    )
+    arguments = parser.parse_args()
+    plan = Plan(quick=arguments.quick, only=tuple(arguments.only))
     when = report.stamp()
     logs = report.RESULTS / f"logs-{when}"
     logs.mkdir(parents=True, exist_ok=True)
@@ -275,15 +303,21 @@ def main() -> None:
         "quick": plan.quick,
         "seconds_per_run": plan.seconds,
         "machine": machine,
+        "load_average": " / ".join(f"{n:.1f}" for n in os.getloadavg()),
+        "only": list(plan.only),
         "distributed": run_distributed(plan, logs),
-        "embedded": run_embedded(plan, logs),
     }
+    if not plan.only:
+        results["embedded"] = run_embedded(plan, logs)
     path = report.save_results("http", when, results)
-    from bench.document import write_document
+    from bench.document import write_document, write_reports
 
-    write_document(results)
+    if plan.only:
+        write_reports(results)
+    else:
+        write_document(results)
     say(f"Wrote {path.relative_to(report.ROOT)} and docs/performance.md (logs in {logs.name})")
-    if not plan.quick:
+    if not plan.quick and not plan.only:
         subprocess.run([sys.executable, "-m", "bench.events", "--events", "5000"], check=True)
 
 

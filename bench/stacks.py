@@ -15,15 +15,21 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasksync.common import registry
 from tasksync.common.db import drop_databases
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("TASKSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
-# Its own databases and Redis keys; BENCH_DB_PREFIX lets two benchmarks share one server.
+# Another benchmark on this machine (another checkout) uses the same names unless told
+# otherwise: BENCH_DB_PREFIX keeps two runs from dropping each other's databases.
 PREFIX = os.environ.get("BENCH_DB_PREFIX", "tasksync_bench_http")
-SERVICES = ("users", "rooms", "tasks")
+# Every service's database goes after a run (the stack migrates them all); a reports one left
+# over would hold an earlier run's room and never rebuild from the new one.
+SERVICES = registry.NAMES
 ZERO = "00000000-0000-0000-0000-000000000000"
+# Seconds the distributed stack may take to start: minutes on a 2-core machine others share.
+START_TIMEOUT = 600
 
 
 def database_dsn(service: str) -> str:
@@ -114,7 +120,7 @@ def start_distributed(port: int, logs: Path) -> Running:
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     while "TaskSync (distributed) is running" not in log.read_text():
-        if popen.poll() is not None or time.monotonic() - started > 120:
+        if popen.poll() is not None or time.monotonic() - started > START_TIMEOUT:
             raise RuntimeError(f"the distributed stack did not start; see {log}")
         time.sleep(0.05)
     took = time.monotonic() - started

@@ -135,8 +135,8 @@ class TestCsv:
             ["2026-03-04", "0", "0", "1"],
         ]
         burndown = parsed(await client.get(path(room, "burndown"), params=window, headers=headers))
-        assert burndown[0] == ["date", "open", "ideal"]
-        assert burndown[1] == ["2026-03-02", "1", "1.0"]
+        assert burndown[0] == ["date", "open", "added", "ideal"]
+        assert burndown[1] == ["2026-03-02", "1", "1", "1.0"]
         lead = parsed(await client.get(path(room, "lead-time"), params=window, headers=headers))
         assert ["p50_hours", "", "48.0"] in lead
         summary = parsed(

@@ -1,13 +1,17 @@
 """Known scenarios, with the clock set: exact figures for summary, flow, burndown,
 throughput, cycle and lead time and workload, in UTC and across a daylight-saving change."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from tasksync.common.clock import Clock
+from tasksync.common.db import Database
+from tasksync.reports import queries, service
+from tasksync.reports.figures import Days, on_slots, status_at_day_ends
 from tests.helpers.rooms import RoleRoom
 from tests.reports.conftest import Feed
 
@@ -106,12 +110,45 @@ class TestKnownScenario:
             ("10", 1, 1, 3),
         ]
 
-    async def test_burndown_has_the_ideal_line_down_to_none_on_the_last_day(
+    async def test_burndown_plans_the_ideal_line_again_from_each_day_that_adds_tasks(
         self, client: httpx.AsyncClient, room: RoleRoom, scenario: dict[str, UUID]
     ) -> None:
         found = await read(client, room, "burndown", **{"from": "2026-03-02", "to": "2026-03-10"})
-        assert [d["open"] for d in found["days"]] == [2, 3, 2, 2, 4, 4, 4, 3, 2]
-        assert [d["ideal"] for d in found["days"]] == [2, 1.75, 1.5, 1.25, 1, 0.75, 0.5, 0.25, 0]
+        days = found["days"]
+        assert [d["open"] for d in days] == [2, 3, 2, 2, 4, 4, 4, 3, 2]
+        assert [d["added"] for d in days] == [2, 1, 0, 1, 1, 0, 0, 0, 0]  # F was deleted
+        # From 2 open on the 2nd, down to none on the 10th; C (3rd), D (5th) and E (6th)
+        # add their share from their day on: (previous + added) * days left / (days left + 1).
+        assert [d["ideal"] for d in days] == [2, 2.62, 2.25, 2.71, 2.97, 2.23, 1.48, 0.74, 0]
+        # A range that opens on an empty room: the line starts at none, rises with the
+        # work added, and still reaches none at the end.
+        found = await read(client, room, "burndown", **{"from": "2026-03-01", "to": "2026-03-05"})
+        assert [d["ideal"] for d in found["days"]] == [0, 1.5, 1.67, 0.83, 0]
+
+    async def test_the_flow_sums_agree_with_the_transitions_in_every_zone(
+        self, room: RoleRoom, scenario: dict[str, UUID], reports_db: Database
+    ) -> None:
+        """The flow kept per quarter hour by the feed says what the transitions say, for
+        days that start on the hour, on the half hour, on a quarter and across DST; days
+        that start off the quarter hours (local mean time) are read from the transitions."""
+        room_id = UUID(room.id)
+        async with reports_db.sessionmaker() as session:
+            for name in (
+                "UTC",
+                "Europe/Kyiv",
+                "Asia/Kolkata",
+                "Asia/Kathmandu",
+                "America/Santiago",
+            ):
+                days = Days(date(2026, 3, 1), date(2026, 3, 11), ZoneInfo(name))
+                assert on_slots(days)
+                before = await queries.statuses_at(session, room_id, days.start)
+                moves = await queries.moves_between(session, room_id, days.start, days.end)
+                exact = status_at_day_ends(before, moves, days)
+                assert await service.cumulative_flow(session, room_id=room_id, days=days) == [
+                    {"date": day, **counts} for day, counts in zip(days, exact, strict=True)
+                ], name
+            assert not on_slots(Days(date(1900, 1, 1), date(1900, 1, 2), ZoneInfo("Europe/Kyiv")))
 
     async def test_throughput_counts_completions_per_week(
         self, client: httpx.AsyncClient, room: RoleRoom, scenario: dict[str, UUID]

@@ -60,10 +60,10 @@ async def cumulative_flow(
 async def burndown(
     room_id: UUID, _: RoomViewer, session: DbSession, days: DayRange, format: OutputFormat = "json"
 ) -> Any:
-    """Open tasks at the end of each day, with the ideal line down to none at `to`."""
+    """Open tasks at the end of each day, tasks added, and the ideal line to none at `to`."""
     found = await service.burndown(session, room_id=room_id, days=days)
     if format == "csv":
-        columns = ["date", "open", "ideal"]
+        columns = ["date", "open", "added", "ideal"]
         return render.csv_response("burndown", columns, render.dict_rows(found, columns))
     return {"days": found}
 

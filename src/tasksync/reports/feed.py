@@ -5,11 +5,15 @@
 - a status change is a transition (task, version) -> (status, time): a set, so its order of
   arrival does not matter, and a redelivery finds it already there;
 - `started_at` (first move to in progress) and `completed_at` (the last completion, while the
-  task is completed) are derived from the transitions after each change.
+  task is completed) are derived from the transitions after each change;
+- the cumulative flow's sums per quarter hour (`report_flow_slots`) change by the difference
+  between the task's share of the flow before and after the change: a move that arrives late
+  between two others takes its place in the sums as if it had come in order.
 
 Functions take the session first and never commit: the event is the unit of work.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.contracts.tasks import Status
 from tasksync.reports import queries
+from tasksync.reports.figures import flow_changes
 from tasksync.reports.models import ReportTask
 
 CREATED_VERSION = 1
@@ -73,6 +78,7 @@ async def task_created(
         return
     if REBUILT in (task.versions or {}):
         return
+    before = await _share_of(session, task)
     task.created_at = at
     _set_facts(task, facts, CREATED_VERSION)
     await queries.add_transition(
@@ -83,7 +89,7 @@ async def task_created(
         status=facts["status"],
         at=at,
     )
-    await _derive(session, task)
+    await _derive(session, task, before)
 
 
 async def task_updated(
@@ -99,6 +105,7 @@ async def task_updated(
     task = await _task(session, task_id=task_id, room_id=room_id, number=number)
     if task.deleted:
         return
+    before = await _share_of(session, task)
     _set_facts(task, changes, version)
     if "status" in changes and version > (task.versions or {}).get(REBUILT, 0):
         status = changes["status"]
@@ -109,16 +116,54 @@ async def task_updated(
         await queries.add_transition(
             session, task_id=task_id, room_id=room_id, version=version, status=status, at=when
         )
-    await _derive(session, task)
+    await _derive(session, task, before)
 
 
 async def task_deleted(session: AsyncSession, *, task_id: UUID, room_id: UUID, number: int) -> None:
     task = await _task(session, task_id=task_id, room_id=room_id, number=number)
+    before = await _share_of(session, task)
     task.deleted = True
     await queries.forget_transitions(session, task_id)
+    await _shift(session, task, before, Share({}, None))
 
 
-async def _derive(session: AsyncSession, task: ReportTask) -> None:
+@dataclass(frozen=True)
+class Share:
+    """A task's part in its room's sums: the flow per quarter hour, and its count key
+    (status, priority, assignee); nothing while it is not in the reports."""
+
+    flow: dict[tuple[int, str], int]
+    key: tuple[str, str, UUID] | None
+
+
+def _live(task: ReportTask) -> bool:
+    return task.created_at is not None and not task.deleted
+
+
+def _share(task: ReportTask, moves: list[tuple[str, datetime]]) -> Share:
+    if not _live(task):
+        return Share({}, None)
+    return Share(
+        flow_changes(moves), queries.count_key(task.status, task.priority, task.assignee_id)
+    )
+
+
+async def _share_of(session: AsyncSession, task: ReportTask) -> Share:
+    if not _live(task):
+        return Share({}, None)
+    return _share(task, await queries.transitions_of(session, task.id))
+
+
+async def _shift(session: AsyncSession, task: ReportTask, before: Share, after: Share) -> None:
+    flow = before.flow.keys() | after.flow.keys()
+    shift = {key: after.flow.get(key, 0) - before.flow.get(key, 0) for key in flow}
+    await queries.shift_flow(session, task.room_id, {key: n for key, n in shift.items() if n})
+    if before.key != after.key:
+        counts = {key: n for key, n in ((before.key, -1), (after.key, 1)) if key is not None}
+        await queries.shift_counts(session, task.room_id, counts)
+
+
+async def _derive(session: AsyncSession, task: ReportTask, before: Share) -> None:
     await session.flush()
     moves = await queries.transitions_of(session, task.id)
     started = [at for status, at in moves if status == Status.in_progress.value]
@@ -126,6 +171,7 @@ async def _derive(session: AsyncSession, task: ReportTask) -> None:
     task.started_at = min(started) if started else None
     done = task.status == Status.completed.value and completed
     task.completed_at = max(completed) if done else None
+    await _shift(session, task, before, _share(task, moves))
 
 
 async def forget_room(session: AsyncSession, *, room_id: UUID) -> None:

@@ -16,6 +16,8 @@ OPEN = (Status.pending.value, Status.in_progress.value)
 PERCENTILES = (50, 85, 95)
 # Histogram buckets of a duration, in days: [0, 1), [1, 2), [2, 4) ... [30, inf).
 BUCKET_EDGES = (0, 1, 2, 4, 7, 14, 30)
+# The cumulative flow is kept per quarter hour: every zone in use today starts its days on one.
+SLOT_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -70,20 +72,59 @@ def status_at_day_ends(
     when the first day began, and each move (status, previous status or None for a task's
     first, time) during the days shifts one task from one status to the other from the end
     of its day on."""
+    changes: list[tuple[str, int, datetime]] = []
+    for status, previous, at in moves:
+        changes.append((status, 1, at))
+        if previous is not None:
+            changes.append((previous, -1, at))
+    return counts_at_day_ends(before, changes, days)
+
+
+def counts_at_day_ends(
+    before: dict[str, int], changes: Iterable[tuple[str, int, datetime]], days: Days
+) -> list[dict[str, int]]:
+    """For each day, how many tasks were in each status when it ended: `before` counts them
+    when the first day began, and each change (status, how many tasks entered it or left it,
+    time) counts from the end of its day on."""
     ends = [day_end(day, days.zone) for day in days]
     shifts = [dict.fromkeys(STATUSES, 0) for _ in ends]
-    for status, previous, at in moves:
+    for status, delta, at in changes:
         day = bisect.bisect_right(ends, at)
-        if day == len(ends):
-            continue
-        shifts[day][status] = shifts[day].get(status, 0) + 1
-        if previous is not None:
-            shifts[day][previous] = shifts[day].get(previous, 0) - 1
+        if day < len(ends):
+            shifts[day][status] = shifts[day].get(status, 0) + delta
     counts, current = [], {status: before.get(status, 0) for status in STATUSES}
     for shift in shifts:
         current = {status: current.get(status, 0) + n for status, n in shift.items()}
         counts.append({status: current[status] for status in STATUSES})
     return counts
+
+
+def slot_of(moment: datetime) -> int:
+    """The quarter hour `moment` falls in, counted from the epoch."""
+    return math.floor(moment.timestamp()) // SLOT_SECONDS
+
+
+def on_slots(days: Days) -> bool:
+    """Whether every day of `days` begins and ends on a quarter hour in UTC (in every zone
+    in use today; not in local mean time before a zone adopted standard time)."""
+    return all(
+        day_start(day, days.zone).timestamp() % SLOT_SECONDS == 0
+        for day in (*days, days.last + timedelta(days=1))
+    )
+
+
+def flow_changes(moves: Iterable[tuple[str, datetime]]) -> dict[tuple[int, str], int]:
+    """A task's share of the cumulative flow, by quarter hour: its moves (status, time), in
+    order, as tasks entering (+1) and leaving (-1) each status."""
+    found: dict[tuple[int, str], int] = {}
+    previous = None
+    for status, at in moves:
+        slot = slot_of(at)
+        found[slot, status] = found.get((slot, status), 0) + 1
+        if previous is not None:
+            found[slot, previous] = found.get((slot, previous), 0) - 1
+        previous = status
+    return {key: n for key, n in found.items() if n}
 
 
 def percentile(sorted_values: Sequence[float], p: int) -> float | None:

@@ -18,10 +18,18 @@ from tasksync.common.db import model_base
 from tasksync.common.events.tables import add_event_tables
 from tasksync.common.room_roles import RoomRoleReplica
 
+NOBODY = UUID(int=0)
 Base = model_base()
 event_tables = add_event_tables(Base.metadata)
 # Who may read a room's reports: the kit's replica of room roles.
 room_roles = RoomRoleReplica(Base.metadata)
+
+
+# queries._live's conditions, as each database's SQL writes them (SQLite has no false).
+LIVE: dict[str, Any] = {
+    "postgresql_where": text("deleted IS false AND created_at IS NOT NULL"),
+    "sqlite_where": text("deleted IS 0 AND created_at IS NOT NULL"),
+}
 
 
 class ReportTask(Base):
@@ -31,8 +39,11 @@ class ReportTask(Base):
     __tablename__ = "report_tasks"
     __table_args__ = (
         Index(None, "room_id", "status"),
-        Index(None, "room_id", "completed_at"),
         Index(None, "assignee_id", "status"),
+        # What the summary and the dashboard count by time (overdue, due, completed), on
+        # the tasks in the reports alone (LIVE: the queries' own conditions, word for word).
+        Index("ix_report_tasks_live_deadline", "room_id", "deadline", "status", **LIVE),
+        Index("ix_report_tasks_live_completed", "room_id", "completed_at", **LIVE),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -67,6 +78,32 @@ class Transition(Base):
     room_id: Mapped[UUID]
     status: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime]
+
+
+class FlowSlot(Base):
+    """The cumulative flow's sums, kept by the feed in the event's transaction: how many of
+    the room's tasks entered (positive) or left (negative) `status` during the quarter hour
+    `slot` (figures.slot_of). A day's counts are the sums of the slots before its end."""
+
+    __tablename__ = "report_flow_slots"
+
+    room_id: Mapped[UUID] = mapped_column(primary_key=True)
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    delta: Mapped[int]
+
+
+class TaskCount(Base):
+    """How many of the room's tasks (in the reports) have this status, priority and assignee
+    (NOBODY: none), kept by the feed in the event's transaction: the summary's counts."""
+
+    __tablename__ = "report_counts"
+
+    room_id: Mapped[UUID] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(10), primary_key=True)
+    assignee_id: Mapped[UUID] = mapped_column(primary_key=True)
+    tasks: Mapped[int]
 
 
 class ExportJob(Base):

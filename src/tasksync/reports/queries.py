@@ -1,19 +1,32 @@
 """Every query of the reports service: the read model's writes, the reports' reads and the
 export jobs."""
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from tasksync.reports.figures import OPEN
-from tasksync.reports.models import ExportJob, ReportTask, Transition, room_roles
+from tasksync.common.db import Database, upsert
+from tasksync.reports.figures import OPEN, flow_changes
+from tasksync.reports.models import (
+    NOBODY,
+    ExportJob,
+    FlowSlot,
+    ReportTask,
+    TaskCount,
+    Transition,
+    room_roles,
+)
 
 T = ReportTask
+# Rows per upsert of the sums: a rebuilt page makes thousands, and a statement takes at most
+# 32,767 parameters (asyncpg) or 999 (older SQLite).
+UPSERT_ROWS = 200
 
 
 # The read model.
@@ -63,6 +76,8 @@ async def forget_room(session: AsyncSession, room_id: UUID) -> None:
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Transition).where(Transition.room_id == room_id))
+    await session.execute(delete(FlowSlot).where(FlowSlot.room_id == room_id))
+    await session.execute(delete(TaskCount).where(TaskCount.room_id == room_id))
     await session.execute(delete(ExportJob).where(ExportJob.room_id == room_id))
 
 
@@ -73,7 +88,17 @@ async def has_tasks(session: AsyncSession) -> bool:
 async def clear_model(session: AsyncSession) -> None:
     """Empties the read model (a rebuild starts from nothing)."""
     await session.execute(delete(Transition))
+    await session.execute(delete(FlowSlot))
+    await session.execute(delete(TaskCount))
     await session.execute(delete(ReportTask))
+
+
+async def tidy(db: Database) -> None:
+    """After a rebuild: the planner's statistics, and (PostgreSQL) the visibility map that
+    lets the summary's counts read their indexes alone, without waiting for autovacuum."""
+    statement = "ANALYZE" if db.is_sqlite else "VACUUM ANALYZE report_tasks, report_flow_slots"
+    async with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        await conn.exec_driver_sql(statement)
 
 
 async def add_rebuilt(
@@ -98,6 +123,98 @@ async def add_rebuilt(
         rows = [move for move in moves if move["task_id"] in fresh_ids]
         if rows:
             await session.execute(insert(Transition), rows)
+        live = [task for task in fresh if task["created_at"] and not task["deleted"]]
+        await _add_flow_of(session, live, rows)
+        counts: dict[UUID, dict[CountKey, int]] = {}
+        for task in live:
+            key = count_key(task["status"], task["priority"], task["assignee_id"])
+            room = counts.setdefault(task["room_id"], {})
+            room[key] = room.get(key, 0) + 1
+        for room_id, changes in counts.items():
+            await shift_counts(session, room_id, changes)
+
+
+async def shift_flow(
+    session: AsyncSession, room_id: UUID, changes: dict[tuple[int, str], int]
+) -> None:
+    """Adds `changes` ((slot, status) -> tasks in or out) to the room's flow sums."""
+    if not changes:
+        return
+    # In key order: two transactions shifting the same slots lock them in the same order.
+    rows = [
+        {"room_id": room_id, "slot": slot, "status": status, "delta": n}
+        for (slot, status), n in sorted(changes.items())
+    ]
+    for start in range(0, len(rows), UPSERT_ROWS):
+        statement = upsert(session, FlowSlot).values(rows[start : start + UPSERT_ROWS])
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["room_id", "slot", "status"],
+                set_={"delta": FlowSlot.delta + statement.excluded.delta},
+            )
+        )
+
+
+CountKey = tuple[str, str, UUID]
+
+
+def count_key(status: str, priority: str, assignee_id: UUID | None) -> CountKey:
+    return (status, priority, assignee_id or NOBODY)
+
+
+async def shift_counts(session: AsyncSession, room_id: UUID, changes: dict[CountKey, int]) -> None:
+    """Adds `changes` ((status, priority, assignee) -> tasks in or out) to the room's counts."""
+    if not changes:
+        return
+    rows = [
+        {"room_id": room_id, "status": s, "priority": p, "assignee_id": a, "tasks": n}
+        for (s, p, a), n in sorted(changes.items(), key=lambda item: (item[0][:2], str(item[0][2])))
+    ]
+    for start in range(0, len(rows), UPSERT_ROWS):
+        statement = upsert(session, TaskCount).values(rows[start : start + UPSERT_ROWS])
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["room_id", "status", "priority", "assignee_id"],
+                set_={"tasks": TaskCount.tasks + statement.excluded.tasks},
+            )
+        )
+
+
+async def counts(session: AsyncSession, room_id: UUID) -> list[Any]:
+    """The room's tasks in the reports by (status, priority, assignee_id or None)."""
+    rows = await session.execute(
+        select(TaskCount.status, TaskCount.priority, TaskCount.assignee_id, TaskCount.tasks).where(
+            TaskCount.room_id == room_id, TaskCount.tasks != 0
+        )
+    )
+    return [
+        (
+            row.status,
+            row.priority,
+            None if row.assignee_id == NOBODY else row.assignee_id,
+            row.tasks,
+        )
+        for row in rows
+    ]
+
+
+async def _add_flow_of(
+    session: AsyncSession, tasks: Sequence[dict[str, Any]], moves: Sequence[dict[str, Any]]
+) -> None:
+    """Adds the flow of rebuilt tasks (and their transitions) to their rooms' sums."""
+    room_of = {task["id"]: task["room_id"] for task in tasks}
+    by_task: dict[UUID, list[dict[str, Any]]] = {}
+    for move in moves:
+        if move["task_id"] in room_of:
+            by_task.setdefault(move["task_id"], []).append(move)
+    per_room: dict[UUID, dict[tuple[int, str], int]] = {}
+    for task_id, found in by_task.items():
+        ordered = sorted(found, key=lambda move: (move["at"], move["version"]))
+        total = per_room.setdefault(room_of[task_id], {})
+        for key, n in flow_changes((move["status"], move["at"]) for move in ordered).items():
+            total[key] = total.get(key, 0) + n
+    for room_id, changes in per_room.items():
+        await shift_flow(session, room_id, {key: n for key, n in changes.items() if n})
 
 
 # The reports.
@@ -170,6 +287,40 @@ async def statuses_at(session: AsyncSession, room_id: UUID, moment: datetime) ->
         select(latest.c.status, func.count()).where(latest.c.rank == 1).group_by(latest.c.status)
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def flow_before(session: AsyncSession, room_id: UUID, slot: int) -> dict[str, int]:
+    """How many of the room's tasks were in each status when `slot` began."""
+    rows = await session.execute(
+        select(FlowSlot.status, func.sum(FlowSlot.delta))
+        .where(FlowSlot.room_id == room_id, FlowSlot.slot < slot)
+        .group_by(FlowSlot.status)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+async def flow_by_day(session: AsyncSession, room_id: UUID, bounds: Sequence[int]) -> list[Any]:
+    """The room's flow sums per day (day, status, delta): day `i` is the slots from
+    `bounds[i]` up to `bounds[i + 1]`. Summed by the database, so a day is one row per
+    status, not 96 quarter hours."""
+    lengths = {end - start for start, end in itertools.pairwise(bounds)}
+    if len(lengths) == 1:  # days of one length (no daylight-saving change): arithmetic
+        day = ((FlowSlot.slot - bounds[0]) // lengths.pop()).label("day")
+    else:
+        day = case(
+            *((FlowSlot.slot < end, index) for index, end in enumerate(bounds[1:])),
+            else_=len(bounds) - 1,
+        ).label("day")
+    rows = await session.execute(
+        select(day, FlowSlot.status, func.sum(FlowSlot.delta))
+        .where(
+            FlowSlot.room_id == room_id,
+            FlowSlot.slot >= bounds[0],
+            FlowSlot.slot < bounds[-1],
+        )
+        .group_by(day, FlowSlot.status)
+    )
+    return [(row[0], row[1], int(row[2])) for row in rows]
 
 
 async def moves_between(

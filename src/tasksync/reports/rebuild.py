@@ -109,6 +109,7 @@ async def rebuild(db: Database, tasks: ServiceClient, settings: ReportsSettings)
         count += len(built)
         after = page["next"]
         if after is None:
+            await queries.tidy(db)
             return count
 
 

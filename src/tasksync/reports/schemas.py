@@ -47,6 +47,7 @@ class FlowRead(BaseModel):
 class BurndownDay(BaseModel):
     date: date
     open: int
+    added: int = Field(description="tasks created that day (still in the room)")
     ideal: float
 
 

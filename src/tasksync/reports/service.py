@@ -8,6 +8,7 @@ A task reopened and completed again counts once, at its last completion; a task 
 completed now counts as completed nowhere.
 """
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -18,14 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasksync.contracts.tasks import Priority
 from tasksync.reports import queries
 from tasksync.reports.figures import (
+    OPEN,
     PERCENTILES,
     STATUSES,
     Days,
+    counts_at_day_ends,
     day_start,
     histogram,
     hours,
     local_day,
+    on_slots,
     percentile,
+    slot_of,
     status_at_day_ends,
     week_start,
 )
@@ -43,9 +48,13 @@ async def summary(
     rooms = [room_id]
     week, next_week = _this_week(now, zone)
     last_week = day_start(local_day(week, zone) - timedelta(days=7), zone)
-    by_status = await queries.count_by(session, rooms, T.status)
-    by_priority = await queries.count_by(session, rooms, T.priority)
-    by_assignee = await queries.count_by(session, rooms, T.assignee_id)
+    by_status: dict[str, int] = {}
+    by_priority: dict[str, int] = {}
+    by_assignee: dict[UUID | None, int] = {}
+    for status, priority, assignee, n in await queries.counts(session, room_id):
+        by_status[status] = by_status.get(status, 0) + n
+        by_priority[priority] = by_priority.get(priority, 0) + n
+        by_assignee[assignee] = by_assignee.get(assignee, 0) + n
     count = queries.count_where
     return {
         "as_of": now,
@@ -57,9 +66,10 @@ async def summary(
             for assignee, n in sorted(
                 by_assignee.items(), key=lambda item: (-item[1], str(item[0]))
             )
+            if n
         ],
         "total": sum(by_status.values()),
-        "open": await count(session, rooms, queries.is_open()),
+        "open": sum(by_status.get(status, 0) for status in OPEN),
         "overdue": await count(session, rooms, queries.overdue(now)),
         "due_this_week": await count(session, rooms, queries.due_between(week, next_week)),
         "completed_this_week": await count(
@@ -71,30 +81,50 @@ async def summary(
     }
 
 
+async def _flow(
+    session: AsyncSession, room_id: UUID, days: Days
+) -> tuple[dict[str, int], list[dict[str, int]]]:
+    """How many tasks were in each status when the first day began, and at each day's end:
+    from the flow sums per quarter hour, or (for days that do not begin on one) from the
+    transitions."""
+    if on_slots(days):
+        starts = [day_start(day, days.zone) for day in days]
+        bounds = [slot_of(start) for start in [*starts, days.end]]
+        before = await queries.flow_before(session, room_id, bounds[0])
+        found = await queries.flow_by_day(session, room_id, bounds)
+        changes = [(status, delta, starts[day]) for day, status, delta in found]
+        return before, counts_at_day_ends(before, changes, days)
+    before = await queries.statuses_at(session, room_id, days.start)
+    moves = await queries.moves_between(session, room_id, days.start, days.end)
+    return before, status_at_day_ends(before, moves, days)
+
+
 async def cumulative_flow(
     session: AsyncSession, *, room_id: UUID, days: Days
 ) -> list[dict[str, Any]]:
     """Per day, how many tasks were in each status at its end."""
-    before = await queries.statuses_at(session, room_id, days.start)
-    moves = await queries.moves_between(session, room_id, days.start, days.end)
-    counts = status_at_day_ends(before, moves, days)
+    _, counts = await _flow(session, room_id, days)
     return [{"date": day, **found} for day, found in zip(days, counts, strict=True)]
 
 
 async def burndown(session: AsyncSession, *, room_id: UUID, days: Days) -> list[dict[str, Any]]:
-    """Open tasks at each day's end, and the ideal line from the first day's to none at the
-    last day."""
-    flow = await cumulative_flow(session, room_id=room_id, days=days)
-    opened = [day["pending"] + day["in_progress"] for day in flow]
+    """Open tasks at each day's end, the tasks added each day, and the ideal line: from the
+    first day's open tasks down to none at the last day's end, planned again from each day
+    that adds tasks (their share goes down from that day on; the line never moves back)."""
+    before, counts = await _flow(session, room_id, days)
+    opened = [day["pending"] + day["in_progress"] for day in counts]
+    # Every task in the reports is counted from its creation on: what a day adds to the
+    # total is what it created.
+    totals = [sum(before.values())] + [sum(day.values()) for day in counts]
+    added = [later - earlier for earlier, later in itertools.pairwise(totals)]
     steps = len(opened) - 1
-    start = opened[0]
+    ideal = [float(opened[0]) if steps else 0.0]
+    for index in range(1, len(opened)):
+        left = steps - index
+        ideal.append((ideal[-1] + added[index]) * left / (left + 1))
     return [
-        {
-            "date": day["date"],
-            "open": count,
-            "ideal": round(start * (steps - index) / steps, 2) if steps else 0.0,
-        }
-        for index, (day, count) in enumerate(zip(flow, opened, strict=True))
+        {"date": day, "open": count, "added": new, "ideal": round(line, 2)}
+        for day, count, new, line in zip(days, opened, added, ideal, strict=True)
     ]
 
 
