@@ -20,6 +20,7 @@ import boto3
 import httpx
 import pytest
 
+from tasksync import stack
 from tasksync.common.db import drop_databases
 from tests.conftest import POSTGRES_URL, REDIS_URL
 from tests.e2e.test_distributed_up import Distributed, _free_base_port, _signed_up, _wait_for
@@ -96,8 +97,7 @@ def distributed(
             except subprocess.TimeoutExpired:
                 process.kill()
         server = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        services = ("users", "rooms", "tasks", "comments", "files")
-        asyncio.run(drop_databases(f"{server}/{prefix}_{service}" for service in services))
+        asyncio.run(drop_databases(f"{server}/{prefix}_{service}" for service in stack.SERVICES))
 
 
 def _bucket_keys(s3: MotoServer) -> list[str]:
