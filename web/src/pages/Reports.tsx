@@ -35,6 +35,9 @@ interface Figures {
 
 type ReportName = "summary" | "cumulative-flow" | "burndown" | "throughput" | "cycle-time" | "lead-time" | "workload";
 
+// After a task event (and once after the page opens): when the figures are asked for again.
+const RELOADS_MS = [1000, 5000];
+
 function queryOf(name: ReportName, range: Range): Record<string, string | number> {
   switch (name) {
     case "summary":
@@ -99,16 +102,22 @@ export function ReportsPage({ roomId }: { roomId: string }) {
     void load(range);
   }, [roomId, range]);
 
-  // The figures follow the tasks a moment after a change (events): reload a little later.
+  // The figures come from a read model that follows the tasks by events, a moment behind a
+  // change: reload a second after a task event and again a few seconds later (a change made
+  // just before the page opened, or a consumer that was behind, shows up then).
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timers: ReturnType<typeof setTimeout>[] = [];
+    const reloadSoon = () => {
+      timers.forEach(clearTimeout);
+      timers = RELOADS_MS.map((ms) => setTimeout(() => void load(rangeRef.current), ms));
+    };
+    timers = [setTimeout(() => void load(rangeRef.current), RELOADS_MS[1])];
     const stop = onRoomEvent((id, event) => {
       if (id !== roomId || (event && !event.type.startsWith("task."))) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => void load(rangeRef.current), 1000);
+      reloadSoon();
     });
     return () => {
-      clearTimeout(timer);
+      timers.forEach(clearTimeout);
       stop();
     };
   }, [roomId]);
