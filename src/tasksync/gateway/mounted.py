@@ -22,6 +22,16 @@ class _Service:
         self.stop = asyncio.Event()
         self.task = asyncio.create_task(self._serve())
 
+    async def started(self) -> None:
+        """Returns once the service is up; raises why when it ended before that."""
+        up = asyncio.ensure_future(self.up.wait())
+        try:
+            await asyncio.wait([up, self.task], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            up.cancel()
+        if not self.up.is_set():
+            self.task.result()
+
     async def _serve(self) -> None:
         async with self.app.router.lifespan_context(self.app):
             self.up.set()
@@ -32,7 +42,8 @@ class _Service:
 async def running(apps: Iterable[FastAPI]) -> AsyncIterator[None]:
     services = [_Service(app) for app in apps]
     try:
-        await _all_up(services)
+        for service in services:  # all are starting already: this only waits for each
+            await service.started()
         yield
     finally:
         for service in services:
@@ -43,18 +54,3 @@ async def running(apps: Iterable[FastAPI]) -> AsyncIterator[None]:
     for service in services:  # reached when nothing else is being raised
         if not service.task.cancelled() and (error := service.task.exception()):
             raise error
-
-
-async def _all_up(services: list[_Service]) -> None:
-    """Waits until every service is up; the first one to fail ends the wait with its error."""
-    ups = [asyncio.create_task(service.up.wait()) for service in services]
-    pending: set[asyncio.Task[object]] = {*ups, *(service.task for service in services)}
-    try:
-        while not all(service.up.is_set() for service in services):
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for service in services:
-                if service.task in done:
-                    service.task.result()  # it ended before it was up: raise why
-    finally:
-        for up in ups:
-            up.cancel()

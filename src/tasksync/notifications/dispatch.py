@@ -19,10 +19,11 @@ from typing import Protocol
 
 import aiosmtplib
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from tasksync.common.clock import utcnow
 from tasksync.common.db import Database
+from tasksync.notifications import queries
 from tasksync.notifications.mailing import recipient
 from tasksync.notifications.models import Mail
 from tasksync.notifications.settings import NotificationsSettings
@@ -137,14 +138,10 @@ class Dispatcher:
     async def _claim(self) -> list[tuple[Mail, object]]:
         now = utcnow()
         until = now + timedelta(seconds=self.settings.mail_claim_seconds)
-        claimable = (
-            Mail.status == "pending",
-            or_(Mail.claimed_until.is_(None), Mail.claimed_until < now),
-        )
         async with self.db.sessionmaker.begin() as session:
             query = (
                 select(Mail)
-                .where(*claimable, Mail.next_attempt_at <= now)
+                .where(*queries.claimable(Mail, now), Mail.next_attempt_at <= now)
                 .order_by(Mail.next_attempt_at)
                 .limit(BATCH)
             )
@@ -154,16 +151,7 @@ class Dispatcher:
             session.expunge_all()
             if not rows:
                 return []
-            # Taken only if still claimable: on SQLite (no SKIP LOCKED) another pass may
-            # have read the same rows, and this statement is where one of them wins.
-            won = list(
-                await session.scalars(
-                    update(Mail)
-                    .where(Mail.id.in_(rows), *claimable)
-                    .values(claimed_until=until, attempts=Mail.attempts + 1)
-                    .returning(Mail.id)
-                )
-            )
+            won = await queries.take(session, Mail, rows, now=now, until=until)
         for mail_id in won:
             rows[mail_id].claimed_until = until
             rows[mail_id].attempts += 1

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.clock import utcnow
@@ -13,12 +13,14 @@ from tasksync.common.db import upsert
 from tasksync.common.pagination import PageParams, Slice, decode_cursor, keyset_slice, uuid_value
 from tasksync.notifications.models import (
     Address,
+    Mail,
     Notification,
     ParkedEvent,
     Preferences,
     RoomName,
     TaskFacts,
     Watcher,
+    WebhookDelivery,
     known_users,
 )
 
@@ -232,3 +234,30 @@ async def set_address(session: AsyncSession, *, user_id: UUID, email: str, verif
 
 async def forget_address(session: AsyncSession, user_id: UUID) -> None:
     await session.execute(delete(Address).where(Address.user_id == user_id))
+
+
+# Mails and webhook deliveries are claimed the same way by their dispatchers.
+Claimed = type[Mail] | type[WebhookDelivery]
+
+
+def claimable(model: Claimed, now: datetime) -> tuple[Any, ...]:
+    """Pending and not claimed by a pass whose claim still runs."""
+    return (
+        model.status == "pending",
+        or_(model.claimed_until.is_(None), model.claimed_until < now),
+    )
+
+
+async def take(
+    session: AsyncSession, model: Claimed, ids: Iterable[UUID], *, now: datetime, until: datetime
+) -> list[UUID]:
+    """Claims until `until` those of `ids` still claimable; the ids taken. On SQLite (no SKIP
+    LOCKED) two passes may have read the same rows: this statement is where one of them wins."""
+    return list(
+        await session.scalars(
+            update(model)
+            .where(model.id.in_(list(ids)), *claimable(model, now))
+            .values(claimed_until=until, attempts=model.attempts + 1)
+            .returning(model.id)
+        )
+    )

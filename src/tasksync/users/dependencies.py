@@ -61,17 +61,19 @@ ClientAddress = Annotated[str, Depends(client_address)]
 
 # A sign-in's password is checked in a dependency declared before its `DbSession`: FastAPI
 # solves them in order, so the hash (and any wait for a hashing turn) holds no connection.
+async def _check(
+    request: Request, rt: Runtime, address: str, username: str, password: str
+) -> service.PasswordCheck:
+    db = request.app.state.kit.db
+    return await service.check_password(
+        db, rt.hasher, rt.guard, username=username, password=password, address=address
+    )
+
+
 async def _checked_login(
     body: LoginIn, request: Request, rt: UsersRuntime, address: ClientAddress
 ) -> service.PasswordCheck:
-    return await service.check_password(
-        request.app.state.kit.db,
-        rt.hasher,
-        rt.guard,
-        username=body.username,
-        password=body.password,
-        address=address,
-    )
+    return await _check(request, rt, address, body.username, body.password)
 
 
 async def _checked_form(
@@ -80,14 +82,7 @@ async def _checked_form(
     rt: UsersRuntime,
     address: ClientAddress,
 ) -> service.PasswordCheck:
-    return await service.check_password(
-        request.app.state.kit.db,
-        rt.hasher,
-        rt.guard,
-        username=form.username,
-        password=form.password,
-        address=address,
-    )
+    return await _check(request, rt, address, form.username, form.password)
 
 
 CheckedLogin = Annotated[service.PasswordCheck, Depends(_checked_login)]

@@ -21,11 +21,12 @@ from datetime import timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from tasksync.common.clock import utcnow
 from tasksync.common.db import Database
 from tasksync.common.outbound import Answer, Guard, post
+from tasksync.notifications import queries
 from tasksync.notifications.models import Webhook, WebhookAttempt, WebhookDelivery, room_roles
 from tasksync.notifications.settings import NotificationsSettings
 from tasksync.notifications.webhooks import signing
@@ -98,15 +99,15 @@ class WebhookDispatcher:
         now = utcnow()
         until = now + CLAIM + timedelta(seconds=self.settings.webhook_timeout)
         limit = self.settings.webhook_concurrency_per_endpoint
-        claimable = (
-            WebhookDelivery.status == "pending",
-            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
-        )
         async with self.db.sessionmaker.begin() as session:
             query = (
                 select(WebhookDelivery, Webhook)
                 .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-                .where(*claimable, WebhookDelivery.next_attempt_at <= now, Webhook.active.is_(True))
+                .where(
+                    *queries.claimable(WebhookDelivery, now),
+                    WebhookDelivery.next_attempt_at <= now,
+                    Webhook.active.is_(True),
+                )
                 .order_by(WebhookDelivery.next_attempt_at)
                 .limit(BATCH)
             )
@@ -127,14 +128,7 @@ class WebhookDispatcher:
             session.expunge_all()
             if not chosen:
                 return []
-            # Taken only if still claimable: on SQLite (no SKIP LOCKED) another pass may
-            # have read the same rows, and this statement is where one of them wins.
-            won = await session.scalars(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(chosen), *claimable)
-                .values(claimed_until=until, attempts=WebhookDelivery.attempts + 1)
-                .returning(WebhookDelivery.id)
-            )
+            won = await queries.take(session, WebhookDelivery, chosen, now=now, until=until)
             taken = [chosen[delivery_id] for delivery_id in won]
         for delivery, hook in taken:
             key = self.endpoint(hook.url)
