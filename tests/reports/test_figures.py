@@ -226,6 +226,28 @@ class TestKnownScenario:
         assert outsider.json()["rooms"] == []
 
 
+class TestSummaryByTime:
+    async def test_overdue_counts_deadlines_to_the_minute_and_follows_each_change(
+        self, client: httpx.AsyncClient, room: RoleRoom, feed: Feed, clock: Clock
+    ) -> None:
+        clock.set(at(11, 12, 7))
+        early = feed.created(at(10), deadline=at(11, 11, 58))  # the quarter hour before
+        feed.created(at(10), deadline=at(11, 12, 3))  # this quarter hour, passed
+        later = feed.created(at(10), deadline=at(11, 12, 10))  # this quarter hour, to come
+        await feed.publish()
+        found = await read(client, room, "summary")
+        assert (found["overdue"], found["due_this_week"], found["completed_this_week"]) == (2, 3, 0)
+        feed.moved(early, "completed", at(11, 12, 5))
+        feed.updated(later, at(11, 12, 6), deadline=at(11, 12, 1).isoformat())
+        await feed.publish()
+        found = await read(client, room, "summary")
+        assert (found["overdue"], found["due_this_week"], found["completed_this_week"]) == (2, 2, 1)
+        feed.moved(early, "pending", at(11, 12, 6))
+        await feed.publish()
+        found = await read(client, room, "summary")
+        assert (found["overdue"], found["due_this_week"], found["completed_this_week"]) == (3, 3, 0)
+
+
 class TestTimeZones:
     async def test_days_follow_the_zone_across_a_daylight_saving_change(
         self, client: httpx.AsyncClient, room: RoleRoom, feed: Feed, clock: Clock

@@ -1,5 +1,5 @@
-"""The migration that brought the counts and the flow sums fills them from a model already
-there: the same sums the rebuild and the feed write."""
+"""The migrations that brought the counts, the flow sums and the summary's sums fill them
+from a model already there: the same sums the rebuild and the feed write."""
 
 import asyncio
 import importlib.util
@@ -15,14 +15,14 @@ from sqlalchemy import create_engine, delete, select
 from tasksync.common.db import Database
 from tasksync.common.ids import uuid7
 from tasksync.reports import queries
-from tasksync.reports.models import Base, FlowSlot, TaskCount
+from tasksync.reports.models import Base, FlowSlot, MarkSlot, TaskCount
 
 VERSIONS = Path(queries.__file__).parent / "migrations" / "versions"
 
 
-def _migration() -> Any:
-    path = next(VERSIONS.glob("*_flow_sums_per_quarter_hour_*.py"))
-    spec = importlib.util.spec_from_file_location("flow_sums", path)
+def _migration(name: str) -> Any:
+    path = next(VERSIONS.glob(f"*_{name}*.py"))
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -52,6 +52,8 @@ def _tasks(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any
                 "priority": rng.choice(["none", "high"]),
                 "assignee_id": rng.choice([None, rooms[0]]),
                 "created_at": start,
+                "deadline": rng.choice([None, at]),
+                "completed_at": at if statuses[-1] == "completed" else None,
                 "versions": {},
                 "deleted": False,
                 "labels": [],
@@ -60,13 +62,15 @@ def _tasks(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return tasks, moves
 
 
-def _sums(url: str) -> tuple[list[Any], list[Any]]:
+SUMS = (TaskCount, FlowSlot, MarkSlot)
+
+
+def _sums(url: str) -> list[list[Any]]:
     engine = create_engine(url)
     with engine.connect() as conn:
-        counts = sorted(conn.execute(select(TaskCount.__table__)).all())
-        flow = sorted(conn.execute(select(FlowSlot.__table__)).all())
+        found = [sorted(conn.execute(select(table.__table__)).all()) for table in SUMS]
     engine.dispose()
-    return counts, flow
+    return found
 
 
 def test_the_migration_fills_the_sums_the_rebuild_writes(tmp_path: Path) -> None:
@@ -82,13 +86,13 @@ def test_the_migration_fills_the_sums_the_rebuild_writes(tmp_path: Path) -> None
 
     asyncio.run(rebuilt())
     written = _sums(f"sqlite:///{path}")
-    assert len(written[0]) > 4
-    assert len(written[1]) > 20
+    assert [len(rows) > 4 for rows in written] == [True, True, True]
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
-        conn.execute(delete(TaskCount))
-        conn.execute(delete(FlowSlot))
+        for table in SUMS:
+            conn.execute(delete(table))
         with Operations.context(MigrationContext.configure(conn)):
-            _migration()._fill_sums()
+            _migration("flow_sums_per_quarter_hour")._fill_sums()
+            _migration("summary_sums_per_quarter_hour")._fill_sums()
     engine.dispose()
     assert _sums(f"sqlite:///{path}") == written

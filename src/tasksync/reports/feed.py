@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.contracts.tasks import Status
 from tasksync.reports import queries
-from tasksync.reports.figures import flow_changes
+from tasksync.reports.figures import flow_changes, marks
 from tasksync.reports.models import ReportTask
 
 CREATED_VERSION = 1
@@ -124,16 +124,21 @@ async def task_deleted(session: AsyncSession, *, task_id: UUID, room_id: UUID, n
     before = await _share_of(session, task)
     task.deleted = True
     await queries.forget_transitions(session, task_id)
-    await _shift(session, task, before, Share({}, None))
+    await _shift(session, task, before, NOTHING)
 
 
 @dataclass(frozen=True)
 class Share:
-    """A task's part in its room's sums: the flow per quarter hour, and its count key
-    (status, priority, assignee); nothing while it is not in the reports."""
+    """A task's part in its room's sums: the flow per quarter hour, its count key (status,
+    priority, assignee) and its deadline or completion by quarter hour (figures.marks);
+    nothing while it is not in the reports."""
 
     flow: dict[tuple[int, str], int]
     key: tuple[str, str, UUID] | None
+    marks: dict[tuple[str, int], int]
+
+
+NOTHING = Share({}, None, {})
 
 
 def _live(task: ReportTask) -> bool:
@@ -142,15 +147,17 @@ def _live(task: ReportTask) -> bool:
 
 def _share(task: ReportTask, moves: list[tuple[str, datetime]]) -> Share:
     if not _live(task):
-        return Share({}, None)
+        return NOTHING
     return Share(
-        flow_changes(moves), queries.count_key(task.status, task.priority, task.assignee_id)
+        flow_changes(moves),
+        queries.count_key(task.status, task.priority, task.assignee_id),
+        marks(task.status, task.deadline, task.completed_at),
     )
 
 
 async def _share_of(session: AsyncSession, task: ReportTask) -> Share:
     if not _live(task):
-        return Share({}, None)
+        return NOTHING
     return _share(task, await queries.transitions_of(session, task.id))
 
 
@@ -158,6 +165,9 @@ async def _shift(session: AsyncSession, task: ReportTask, before: Share, after: 
     flow = before.flow.keys() | after.flow.keys()
     shift = {key: after.flow.get(key, 0) - before.flow.get(key, 0) for key in flow}
     await queries.shift_flow(session, task.room_id, {key: n for key, n in shift.items() if n})
+    marked = before.marks.keys() | after.marks.keys()
+    moved = {key: after.marks.get(key, 0) - before.marks.get(key, 0) for key in marked}
+    await queries.shift_marks(session, task.room_id, {key: n for key, n in moved.items() if n})
     if before.key != after.key:
         counts = {key: n for key, n in ((before.key, -1), (after.key, 1)) if key is not None}
         await queries.shift_counts(session, task.room_id, counts)

@@ -113,6 +113,22 @@ def on_slots(days: Days) -> bool:
     )
 
 
+DUE = "due"
+COMPLETED = "completed"
+
+
+def marks(
+    status: str, deadline: datetime | None, completed_at: datetime | None
+) -> dict[tuple[str, int], int]:
+    """A task's share of the summary's sums by quarter hour: its deadline while it is open
+    (`due`), its last completion while it is completed (`completed`)."""
+    if status in OPEN and deadline is not None:
+        return {(DUE, slot_of(deadline)): 1}
+    if status == Status.completed.value and completed_at is not None:
+        return {(COMPLETED, slot_of(completed_at)): 1}
+    return {}
+
+
 def flow_changes(moves: Iterable[tuple[str, datetime]]) -> dict[tuple[int, str], int]:
     """A task's share of the cumulative flow, by quarter hour: its moves (status, time), in
     order, as tasks entering (+1) and leaving (-1) each status."""

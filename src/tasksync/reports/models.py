@@ -93,6 +93,20 @@ class FlowSlot(Base):
     delta: Mapped[int]
 
 
+class MarkSlot(Base):
+    """The summary's sums, kept by the feed in the event's transaction: how many of the
+    room's open tasks have their deadline (`kind` due), and how many completed tasks their
+    last completion (`kind` completed), in the quarter hour `slot` (figures.marks). A week's
+    completions or deadlines are the sums of its slots."""
+
+    __tablename__ = "report_mark_slots"
+
+    room_id: Mapped[UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tasks: Mapped[int]
+
+
 class TaskCount(Base):
     """How many of the room's tasks (in the reports) have this status, priority and assignee
     (NOBODY: none), kept by the feed in the event's transaction: the summary's counts."""

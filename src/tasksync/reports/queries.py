@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tasksync.common.db import Database, upsert
-from tasksync.reports.figures import OPEN, flow_changes
+from tasksync.reports.figures import COMPLETED, DUE, OPEN, flow_changes, marks
 from tasksync.reports.models import (
     NOBODY,
     ExportJob,
     FlowSlot,
+    MarkSlot,
     ReportTask,
     TaskCount,
     Transition,
@@ -90,13 +91,15 @@ async def clear_model(session: AsyncSession) -> None:
     await session.execute(delete(Transition))
     await session.execute(delete(FlowSlot))
     await session.execute(delete(TaskCount))
+    await session.execute(delete(MarkSlot))
     await session.execute(delete(ReportTask))
 
 
 async def tidy(db: Database) -> None:
     """After a rebuild: the planner's statistics, and (PostgreSQL) the visibility map that
     lets the summary's counts read their indexes alone, without waiting for autovacuum."""
-    statement = "ANALYZE" if db.is_sqlite else "VACUUM ANALYZE report_tasks, report_flow_slots"
+    tables = "report_tasks, report_flow_slots, report_mark_slots"
+    statement = "ANALYZE" if db.is_sqlite else f"VACUUM ANALYZE {tables}"
     async with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         await conn.exec_driver_sql(statement)
 
@@ -132,25 +135,48 @@ async def add_rebuilt(
             room[key] = room.get(key, 0) + 1
         for room_id, changes in counts.items():
             await shift_counts(session, room_id, changes)
+        room_marks: dict[UUID, dict[tuple[str, int], int]] = {}
+        for task in live:
+            room = room_marks.setdefault(task["room_id"], {})
+            for key, n in marks(task["status"], task["deadline"], task["completed_at"]).items():
+                room[key] = room.get(key, 0) + n
+        for room_id, changes in room_marks.items():
+            await shift_marks(session, room_id, changes)
 
 
 async def shift_flow(
     session: AsyncSession, room_id: UUID, changes: dict[tuple[int, str], int]
 ) -> None:
     """Adds `changes` ((slot, status) -> tasks in or out) to the room's flow sums."""
-    if not changes:
-        return
     # In key order: two transactions shifting the same slots lock them in the same order.
     rows = [
         {"room_id": room_id, "slot": slot, "status": status, "delta": n}
         for (slot, status), n in sorted(changes.items())
     ]
+    await _add_to_sums(session, FlowSlot.delta, rows)
+
+
+async def shift_marks(
+    session: AsyncSession, room_id: UUID, changes: dict[tuple[str, int], int]
+) -> None:
+    """Adds `changes` ((kind, slot) -> tasks in or out) to the room's summary sums."""
+    rows = [
+        {"room_id": room_id, "kind": kind, "slot": slot, "tasks": n}
+        for (kind, slot), n in sorted(changes.items())
+    ]
+    await _add_to_sums(session, MarkSlot.tasks, rows)
+
+
+async def _add_to_sums(session: AsyncSession, column: Any, rows: list[dict[str, Any]]) -> None:
+    """Upserts `rows` of a table of sums keyed by its primary key, adding to `column`."""
+    table = column.class_
+    keys = [key.name for key in table.__table__.primary_key]
     for start in range(0, len(rows), UPSERT_ROWS):
-        statement = upsert(session, FlowSlot).values(rows[start : start + UPSERT_ROWS])
+        statement = upsert(session, table).values(rows[start : start + UPSERT_ROWS])
         await session.execute(
             statement.on_conflict_do_update(
-                index_elements=["room_id", "slot", "status"],
-                set_={"delta": FlowSlot.delta + statement.excluded.delta},
+                index_elements=keys,
+                set_={column.key: column + statement.excluded[column.key]},
             )
         )
 
@@ -164,20 +190,11 @@ def count_key(status: str, priority: str, assignee_id: UUID | None) -> CountKey:
 
 async def shift_counts(session: AsyncSession, room_id: UUID, changes: dict[CountKey, int]) -> None:
     """Adds `changes` ((status, priority, assignee) -> tasks in or out) to the room's counts."""
-    if not changes:
-        return
     rows = [
         {"room_id": room_id, "status": s, "priority": p, "assignee_id": a, "tasks": n}
         for (s, p, a), n in sorted(changes.items(), key=lambda item: (item[0][:2], str(item[0][2])))
     ]
-    for start in range(0, len(rows), UPSERT_ROWS):
-        statement = upsert(session, TaskCount).values(rows[start : start + UPSERT_ROWS])
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["room_id", "status", "priority", "assignee_id"],
-                set_={"tasks": TaskCount.tasks + statement.excluded.tasks},
-            )
-        )
+    await _add_to_sums(session, TaskCount.tasks, rows)
 
 
 async def counts(session: AsyncSession, room_id: UUID) -> list[Any]:
@@ -252,6 +269,40 @@ def due_between(start: datetime, end: datetime) -> ColumnElement[bool]:
 
 def completed_between(start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(T.completed_at >= start, T.completed_at < end)
+
+
+async def summary_sums(
+    session: AsyncSession, room_id: UUID, *, now: int, last_week: int, week: int, next_week: int
+) -> dict[str, int]:
+    """The summary's counts by time from the room's sums per quarter hour (slots): open tasks
+    due before the slot `now` and in [week, next_week); completions in the two weeks."""
+    due, done = MarkSlot.kind == DUE, MarkSlot.kind == COMPLETED
+
+    def total(*conditions: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((and_(*conditions), MarkSlot.tasks), else_=0)), 0)
+
+    row = (
+        await session.execute(
+            select(
+                total(due, MarkSlot.slot < now).label("overdue"),
+                total(due, MarkSlot.slot >= week, MarkSlot.slot < next_week).label("due"),
+                total(done, MarkSlot.slot >= week, MarkSlot.slot < next_week).label("done"),
+                total(done, MarkSlot.slot >= last_week, MarkSlot.slot < week).label("before"),
+            ).where(
+                MarkSlot.room_id == room_id,
+                or_(
+                    and_(due, MarkSlot.slot < max(now, next_week)),
+                    and_(done, MarkSlot.slot >= last_week, MarkSlot.slot < next_week),
+                ),
+            )
+        )
+    ).one()
+    return {
+        "overdue": int(row.overdue),
+        "due_this_week": int(row.due),
+        "completed_this_week": int(row.done),
+        "completed_last_week": int(row.before),
+    }
 
 
 async def completions(

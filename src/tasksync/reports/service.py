@@ -9,7 +9,7 @@ completed now counts as completed nowhere.
 """
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from tasksync.reports import queries
 from tasksync.reports.figures import (
     OPEN,
     PERCENTILES,
+    SLOT_SECONDS,
     STATUSES,
     Days,
     counts_at_day_ends,
@@ -45,7 +46,6 @@ def _this_week(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
 async def summary(
     session: AsyncSession, *, room_id: UUID, now: datetime, zone: ZoneInfo
 ) -> dict[str, Any]:
-    rooms = [room_id]
     week, next_week = _this_week(now, zone)
     last_week = day_start(local_day(week, zone) - timedelta(days=7), zone)
     by_status: dict[str, int] = {}
@@ -55,7 +55,6 @@ async def summary(
         by_status[status] = by_status.get(status, 0) + n
         by_priority[priority] = by_priority.get(priority, 0) + n
         by_assignee[assignee] = by_assignee.get(assignee, 0) + n
-    count = queries.count_where
     return {
         "as_of": now,
         "week_start": local_day(week, zone),
@@ -70,6 +69,33 @@ async def summary(
         ],
         "total": sum(by_status.values()),
         "open": sum(by_status.get(status, 0) for status in OPEN),
+        **await _counts_by_time(session, room_id, now, (last_week, week, next_week)),
+    }
+
+
+async def _counts_by_time(
+    session: AsyncSession, room_id: UUID, now: datetime, weeks: tuple[datetime, datetime, datetime]
+) -> dict[str, int]:
+    """Overdue and due this week, completed this week and last week: from the sums per
+    quarter hour, with the tasks due earlier in the current quarter hour read from the index;
+    or, for weeks that do not begin on a quarter hour, from the index alone."""
+    last_week, week, next_week = weeks
+    rooms = [room_id]
+    count = queries.count_where
+    if all(moment.timestamp() % SLOT_SECONDS == 0 for moment in weeks):
+        current = slot_of(now)
+        found = await queries.summary_sums(
+            session,
+            room_id,
+            now=current,
+            last_week=slot_of(last_week),
+            week=slot_of(week),
+            next_week=slot_of(next_week),
+        )
+        slot_began = datetime.fromtimestamp(current * SLOT_SECONDS, UTC)
+        found["overdue"] += await count(session, rooms, queries.due_between(slot_began, now))
+        return found
+    return {
         "overdue": await count(session, rooms, queries.overdue(now)),
         "due_this_week": await count(session, rooms, queries.due_between(week, next_week)),
         "completed_this_week": await count(
