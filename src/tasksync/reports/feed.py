@@ -8,7 +8,9 @@
   task is completed) are derived from the transitions after each change;
 - the cumulative flow's sums per quarter hour (`report_flow_slots`) change by the difference
   between the task's share of the flow before and after the change: a move that arrives late
-  between two others takes its place in the sums as if it had come in order.
+  between two others takes its place in the sums as if it had come in order; the summary's
+  sums of deadlines and completions (`report_mark_slots`) and counts (`report_counts`) the
+  same way.
 
 Functions take the session first and never commit: the event is the unit of work.
 """
