@@ -59,6 +59,17 @@ def assert_gap_free(messages: list[dict[str, Any]]) -> None:
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
 
 
+class TestRouting:
+    @pytest.mark.parametrize("path", ["/api/v1/nowhere", "/api/v1/tasks", "/elsewhere"])
+    async def test_a_socket_to_a_path_without_a_websocket_route_is_refused(
+        self, served: str, path: str
+    ) -> None:
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(served.replace("http://", "ws://", 1) + path):
+                pass
+        assert refused.value.response.status_code == 403
+
+
 class TestAuthentication:
     async def test_a_bad_token_is_closed_with_4401(self, served: str) -> None:
         async with websockets.connect(live_url(served)) as socket:

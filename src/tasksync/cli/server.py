@@ -13,6 +13,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from tasksync.cli.http_protocol import ConnectionLimits, guarded_protocol
+from tasksync.cli.websocket_protocol import LeanWebSocketProtocol
 from tasksync.common.settings import HttpServerSettings
 
 
@@ -77,6 +78,7 @@ def server_config(
         forwarded_allow_ips=trusted_proxies,
         timeout_graceful_shutdown=10,
         # WebSockets (/api/v1/live): a ping every 20 s, a peer silent 20 s more is dropped.
+        ws=LeanWebSocketProtocol,
         ws_ping_interval=20,
         ws_ping_timeout=20,
         ws_max_size=1 << 20,

@@ -42,6 +42,7 @@ from tasksync.common.room_roles import RoleSource, RoomRoleReplica
 from tasksync.common.security_headers import SecurityHeaders
 from tasksync.common.settings import ServiceSettings
 from tasksync.common.task_rooms import TaskRoomReplica
+from tasksync.common.websocket_routes import DirectWebSockets
 
 log = structlog.get_logger("tasksync.app")
 JWKS_PATH = "/.well-known/jwks.json"
@@ -215,7 +216,7 @@ def build_service_app(
                 await redis.aclose()
             await db.close()
 
-    app = FastAPI(
+    app = DirectWebSockets(
         title=f"TaskSync {name}",
         version=__version__,
         description=definition.description,

@@ -3,6 +3,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
 
 from tasksync import __version__
 from tasksync.common.app import TELEMETRY_OFF, add_routes, users_jwks
@@ -15,7 +16,8 @@ from tasksync.common.openapi import document_responses
 from tasksync.common.redis_client import open_redis
 from tasksync.common.revocations import Revocations
 from tasksync.common.security_headers import SecurityHeaders
-from tasksync.gateway import health, openapi, overview
+from tasksync.common.websocket_routes import DirectWebSockets
+from tasksync.gateway import health, openapi, overview, websocket_proxy
 from tasksync.gateway.dispatch import ServiceDispatch
 from tasksync.gateway.mounted import running
 from tasksync.gateway.overview import OverviewCache
@@ -24,6 +26,14 @@ from tasksync.gateway.upstream import UpstreamPool
 from tasksync.gateway.web_app import WebApp
 
 Settings = GatewaySettings
+
+
+class Gateway(DirectWebSockets):
+    """WebSocket upgrades go to the service that owns their path (websocket_proxy), past the
+    gateway's middleware (common/websocket_routes.py)."""
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await websocket_proxy.dispatch(scope, receive, send)
 
 
 def create_app(
@@ -56,7 +66,7 @@ def create_app(
             await stack.enter_async_context(running(mounted.values()))
             yield
 
-    app = FastAPI(
+    app = Gateway(
         title="TaskSync gateway",
         version=__version__,
         lifespan=lifespan,

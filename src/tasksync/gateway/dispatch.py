@@ -18,7 +18,7 @@ from tasksync.common.errors import (
     Unauthorized,
     problem_response,
 )
-from tasksync.gateway import proxy, websocket_proxy
+from tasksync.gateway import proxy
 from tasksync.gateway.overview import OverviewCache
 
 
@@ -31,7 +31,7 @@ def _bearer_token(scope: Scope) -> str | None:
     return None
 
 
-def _with_client_address(scope: Scope) -> Scope:
+def with_client_address(scope: Scope) -> Scope:
     client = scope.get("client")
     address = client[0] if client else "unknown"
     headers = [(k, v) for k, v in scope["headers"] if k != b"x-forwarded-for"]
@@ -80,9 +80,6 @@ class ServiceDispatch:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"].startswith("/api/v1/"):
-            await websocket_proxy.dispatch(_with_client_address(scope), receive, send)
-            return
         if scope["type"] != "http" or not scope["path"].startswith(("/api/v1/", "/.well-known/")):
             await self.app(scope, receive, send)
             return
@@ -111,7 +108,7 @@ class ServiceDispatch:
             return
         if principal is not None and scope["method"] not in READS:
             send = _forgetting_overview(send, state.overview_cache, principal.id)
-        scope = _with_client_address(scope)
+        scope = with_client_address(scope)
         if registry.spec(service).uploads and scope["method"] not in READS:
             receive = _capped(scope, receive, state.settings.files_max_bytes + UPLOAD_FRAMING_BYTES)
         mounted: dict[str, ASGIApp] = state.mounted

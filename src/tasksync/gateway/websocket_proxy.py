@@ -17,6 +17,7 @@ from websockets.asyncio.client import ClientConnection
 
 from tasksync.common import registry
 from tasksync.common.client import ReplicaSet
+from tasksync.gateway.dispatch import with_client_address
 
 log = structlog.get_logger("tasksync.gateway.websocket")
 # Headers the service should see; the WebSocket handshake's own are made anew upstream.
@@ -44,7 +45,7 @@ async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
 async def relay(scope: Scope, receive: Receive, send: Send, *, replicas: ReplicaSet) -> None:
     connect = await receive()
     assert connect["type"] == "websocket.connect"
-    upstream = await _open(scope, replicas)
+    upstream = await _open(with_client_address(scope), replicas)
     if upstream is None:
         await send({"type": "websocket.close", "code": UNAVAILABLE})
         return

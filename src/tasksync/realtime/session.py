@@ -32,6 +32,16 @@ class Refused(Exception):
 
 
 class Session:
+    __slots__ = (
+        "live",
+        "revocations",
+        "settings",
+        "verifier",
+        "websocket",
+        "window_count",
+        "window_start",
+    )
+
     def __init__(self, websocket: WebSocket, live: Live) -> None:
         self.websocket = websocket
         self.live = live
@@ -46,8 +56,10 @@ class Session:
         await self.websocket.accept()
         connection: Connection | None = None
         try:
-            first = await self._receive(self.settings.live_auth_timeout, "auth")
-            principal = await self._authenticate(first)
+            # The auth message is not kept: it would stay referenced here for the socket's life.
+            principal = await self._authenticate(
+                await self._receive(self.settings.live_auth_timeout, "auth")
+            )
             connection = await self._join(principal)
             await self._converse(connection)
         except Refused as refused:
