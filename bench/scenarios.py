@@ -219,8 +219,8 @@ def _list(room: UUID, query: str) -> str:
 
 
 def _service_scenarios(room: UUID, prepared: Prepared, owner: str) -> list[Scenario]:
-    """Each other service's main read, then its main write (their events, handled after
-    the answer, do not reach the reads), all compared with the baseline's get-by-id."""
+    """The other services' main reads, then their main writes (so the writes' events, handled
+    after their answers, do not run under the reads), compared with the baseline's get."""
     api = "/api/v1"
     commented = prepared.task_ids[:COMMENTED_TASKS]
     written = prepared.task_ids[COMMENTED_TASKS:]
