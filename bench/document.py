@@ -41,7 +41,8 @@ def _scenarios(results: dict) -> list[str]:
     scenarios = results["distributed"]["scenarios"]
     rows = []
     for key, entry in scenarios.items():
-        compare = scenarios.get(_compare_key(key), {}).get("baseline")
+        compared = entry.get("compare_with") or _compare_key(key)
+        compare = scenarios.get(compared, {}).get("baseline")
         for n, f in entry["gateway"].items():
             base = compare.get(n) if compare else None
             direct = entry.get("direct", {}).get(n)
@@ -83,14 +84,16 @@ def _scenarios(results: dict) -> list[str]:
         "the same query. A create and a status change are compared with the baseline doing "
         "the same write (the task's columns and one outbox row, in one transaction), and "
         "*baseline+locks* with it also taking what TaskSync's write takes: the room's counter "
-        "row to COMMIT and the outbox's commit-order advisory lock. Sign-in and the overview "
-        "are compared with the baseline's get-by-id.",
+        "row to COMMIT and the outbox's commit-order advisory lock. Sign-in, the overview, "
+        "the reports and the other services' reads and writes are compared with the "
+        "baseline's get-by-id.",
         "",
         *table(header, rows),
     ]
 
 
 def _compare_key(key: str) -> str:
+    """The comparison of results written before they named it."""
     return key if key.startswith(("get-", "list-", "create-", "change-")) else "get-task"
 
 

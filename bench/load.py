@@ -15,15 +15,22 @@ from pathlib import Path
 SCRIPT = Path(__file__).with_name("requests.lua")
 
 
+# A body's line breaks, tabs and backslashes as requests.lua reads them back (a multipart
+# body is made of CRLF lines; a plan holds one request a line).
+ESCAPES = str.maketrans({"\\": "\\\\", "\r": "\\r", "\n": "\\n", "\t": "\\t"})
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
     path: str
     token: str = ""
     body: str = ""
+    content_type: str = "application/json"
 
     def line(self) -> str:
-        return "\t".join((self.method, self.path, self.token, self.body))
+        body = self.body.translate(ESCAPES)
+        return "\t".join((self.method, self.path, self.token, self.content_type, body))
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,22 @@ from pathlib import Path
 from bench import load, profiles, report, stacks
 from bench.scenarios import (
     CURSOR_PAGE,
+    SERVICE_KEYS,
     Scenario,
     cursor_of_page,
+    prepare_services,
     scenarios,
     seeded,
     sign_in,
     wait_for_reports,
 )
 
-GATEWAY_PORT = 18000
-BASELINE_PORT = 18010
-EMBEDDED_PORT = 18020
+# Every port follows BENCH_PORT_BASE: two benchmarks on one machine (with BENCH_DB_PREFIX)
+# each set their own. The services listen next to the gateway (users on +1, tasks on +3...).
+PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18000"))
+GATEWAY_PORT = PORT_BASE
+BASELINE_PORT = PORT_BASE + 10
+EMBEDDED_PORT = PORT_BASE + 20
 CONNECTIONS = (1, 32)
 PAIRED_ROUNDS = 3
 TASKS = 100_000
@@ -134,22 +139,33 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
         data = seeded()
         tokens = sign_in(stack.url, data.usernames)
         room_path = f"/rooms/{data.room_id}/tasks"
+        prepared = None
+        if not plan.only or set(plan.only) & set(SERVICE_KEYS):
+            say("  making the other services' data through the API...")
+            started = time.perf_counter()
+            prepared = prepare_services(stack.url, data, tokens)
+            say(f"  ready after {time.perf_counter() - started:.0f}s")
         found = scenarios(
             data,
             tokens,
             page_cursor=cursor_of_page(stack.url, f"/api/v1{room_path}", tokens[0], CURSOR_PAGE),
             baseline_cursor=cursor_of_page(baseline.url, room_path, None, CURSOR_PAGE),
+            prepared=prepared,
         )
         tasks_url = f"http://127.0.0.1:{GATEWAY_PORT + 3}"
-        if any(s.key.startswith("report-") for s in found):
-            say("  waiting for the reports service's read model of the room...")
-            say(f"  ready after {wait_for_reports(stack.url, data.room_id, tokens[0], TASKS):.0f}s")
+        # Also before an --only run of other scenarios: the reports service's rebuild of the
+        # room (when it starts empty) takes a core for a quarter of a minute.
+        say("  waiting for the reports service's read model of the room...")
+        say(f"  ready after {wait_for_reports(stack.url, data.room_id, tokens[0], TASKS):.0f}s")
         if plan.only:
             found = [s for s in found if s.key in plan.only]
         pairs = {} if plan.only else _pairs(stack.url, baseline.url, tasks_url, found, plan)
         figures: dict[str, dict] = {}
         for scenario in found:
-            entry = figures[scenario.key] = {"title": scenario.title}
+            entry = figures[scenario.key] = {
+                "title": scenario.title,
+                "compare_with": scenario.compare_with,
+            }
             entry["gateway"] = measure(stack.url, scenario.requests, plan, scenario.connections)
             say(_line(f"{scenario.key} gateway", entry["gateway"]))
             if scenario.direct:
@@ -288,8 +304,8 @@ def main() -> None:
         nargs="+",
         default=[],
         metavar="SCENARIO",
-        help="just these scenarios on the distributed stack (report-summary report-flow); "
-        "writes only the reports section of docs/performance.md",
+        help="just these scenarios on the distributed stack (report-summary report-flow, "
+        f"{' '.join(SERVICE_KEYS)}...); writes only the reports section of docs/performance.md",
     )
     arguments = parser.parse_args()
     plan = Plan(quick=arguments.quick, only=tuple(arguments.only))
@@ -313,7 +329,9 @@ def main() -> None:
     from bench.document import write_document, write_reports
 
     if plan.only:
-        write_reports(results)
+        # Its reports, if it measured any: the scenario table stays the full run's.
+        if any(key.startswith("report-") for key in plan.only):
+            write_reports(results)
     else:
         write_document(results)
     say(f"Wrote {path.relative_to(report.ROOT)} and docs/performance.md (logs in {logs.name})")

@@ -4,8 +4,10 @@ requests, for TaskSync and for the baseline."""
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -19,6 +21,26 @@ SEARCH_WORD = "budget"
 CURSOR_PAGE = 20
 # The reports' targets are set at 8 connections.
 REPORT_CONNECTIONS = (1, 8, 32)
+# The other services' scenarios read what the seed leaves out (it writes users, rooms, tasks
+# and comments, and publishes no events): before the stack is measured, the room's admin
+# makes tasks assigned to the owner through the API (every service hears of them: an
+# "assigned" notification each) and comments on the first ones (a "commented" one each, the
+# owner watching as assignee), and the owner uploads small files.
+SERVICE_TASKS = 60
+COMMENTED_TASKS = 10
+COMMENTS_PER_TASK = 20
+UPLOADED_FILES = 10
+FILE_BYTES = 4096
+BOUNDARY = "tasksync-bench"
+UPLOAD_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+SERVICE_KEYS = (
+    "comments-list",
+    "files-download",
+    "notifications-inbox",
+    "activity-room",
+    "comments-create",
+    "files-upload",
+)
 
 
 @dataclass(frozen=True)
@@ -71,18 +93,95 @@ def sign_in(base_url: str, usernames: list[str]) -> list[str]:
     return tokens
 
 
+def _wait_until(done: Callable[[], bool], what: str) -> float:
+    """Polls `done` until it holds; returns the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < 600:
+        if done():
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise RuntimeError(f"not done in 600 s: {what}")
+
+
 def wait_for_reports(base_url: str, room_id: UUID, token: str, tasks: int) -> float:
     """Waits until the reports service's read model (rebuilt from the tasks service when it
     starts empty) holds the room's `tasks`; returns the seconds it took."""
-    started = time.monotonic()
     path = f"/api/v1/rooms/{room_id}/reports/summary"
     with httpx.Client(base_url=base_url, timeout=30) as http:
-        while time.monotonic() - started < 600:
+
+        def holds() -> bool:
             response = http.get(path, headers={"Authorization": f"Bearer {token}"})
-            if response.status_code == 200 and response.json()["total"] >= tasks:
-                return time.monotonic() - started
-            time.sleep(0.5)
-    raise RuntimeError(f"the reports service did not hold the room's {tasks} tasks in 600 s")
+            return response.status_code == 200 and response.json()["total"] >= tasks
+
+        return _wait_until(holds, f"the reports service holding the room's {tasks} tasks")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the other services' scenarios work on, made through the API."""
+
+    # The admin's tasks, assigned to the owner; the first COMMENTED_TASKS hold the comments.
+    task_ids: list[UUID]
+    file_ids: list[UUID]
+
+
+def upload_body(name: str) -> str:
+    """A multipart/form-data body (UPLOAD_TYPE) holding a FILE_BYTES text file as `file`."""
+    content = ("Benchmark attachment. " * (FILE_BYTES // 22 + 1))[:FILE_BYTES]
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        f"Content-Type: text/plain\r\n\r\n{content}\r\n--{BOUNDARY}--\r\n"
+    )
+
+
+def prepare_services(base_url: str, seed: Seeded, tokens: list[str]) -> Prepared:
+    """Makes what the other services' scenarios read (see SERVICE_TASKS), then waits until
+    the owner's inbox holds every notification and the room's feed a full first page."""
+    owner, room = tokens[0], seed.room_id
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+
+        def call(method: str, path: str, token: str, **sent: Any) -> Any:
+            headers = {"Authorization": f"Bearer {token}"} | sent.pop("headers", {})
+            response = http.request(method, f"/api/v1{path}", headers=headers, **sent)
+            response.raise_for_status()
+            return response.json()
+
+        members = call("GET", f"/rooms/{room}/members", owner)["items"]
+        owner_id = next(m["user_id"] for m in members if m["role"] == "owner")
+        admin = next(m["username"] for m in members if m["role"] == "admin")
+        writer = tokens[seed.usernames.index(admin)]
+        task_ids = [
+            call(
+                "POST",
+                f"/rooms/{room}/tasks",
+                writer,
+                json={"title": f"Service benchmark task {n}", "assignee_id": owner_id},
+            )["id"]
+            for n in range(SERVICE_TASKS)
+        ]
+        for task in task_ids[:COMMENTED_TASKS]:
+            for n in range(COMMENTS_PER_TASK):
+                call("POST", f"/tasks/{task}/comments", writer, json={"body": f"Comment {n}"})
+        file_ids = [
+            call(
+                "POST",
+                f"/tasks/{task}/files",
+                owner,
+                content=upload_body(f"bench-{n}.txt"),
+                headers={"Content-Type": UPLOAD_TYPE},
+            )["id"]
+            for n, task in enumerate(task_ids[:UPLOADED_FILES])
+        ]
+        notified = SERVICE_TASKS + COMMENTED_TASKS * COMMENTS_PER_TASK
+        _wait_until(
+            lambda: call("GET", "/notifications/unread-count", owner)["unread"] >= notified,
+            f"the owner's {notified} notifications",
+        )
+        _wait_until(
+            lambda: call("GET", f"/rooms/{room}/activity", owner)["next_cursor"] is not None,
+            "a full first page of the room's activity",
+        )
+    return Prepared([UUID(t) for t in task_ids], [UUID(f) for f in file_ids])
 
 
 def cursor_of_page(base_url: str, path: str, token: str | None, page: int) -> str:
@@ -119,8 +218,67 @@ def _list(room: UUID, query: str) -> str:
     return f"/rooms/{room}/tasks?limit=50{query}"
 
 
+def _service_scenarios(room: UUID, prepared: Prepared, owner: str) -> list[Scenario]:
+    """The other services' main reads, then their main writes (so the writes' events, handled
+    after their answers, do not run under the reads), compared with the baseline's get."""
+    api = "/api/v1"
+    commented = prepared.task_ids[:COMMENTED_TASKS]
+    written = prepared.task_ids[COMMENTED_TASKS:]
+    kilobytes = FILE_BYTES // 1024
+    found = {
+        "comments-list": (
+            f"comments: list a task's {COMMENTS_PER_TASK}",
+            [Request("GET", f"{api}/tasks/{task}/comments", owner) for task in commented],
+        ),
+        "files-download": (
+            f"files: download {kilobytes} KB",
+            [Request("GET", f"{api}/files/{file}/content", owner) for file in prepared.file_ids],
+        ),
+        "notifications-inbox": (
+            "notifications: inbox, first page",
+            [Request("GET", f"{api}/notifications", owner)],
+        ),
+        "activity-room": (
+            "activity: room feed, first page",
+            [Request("GET", f"{api}/rooms/{room}/activity", owner)],
+        ),
+        "comments-create": (
+            "comments: create one",
+            [
+                Request(
+                    "POST", f"{api}/tasks/{task}/comments", owner, json.dumps({"body": f"#{n}"})
+                )
+                for n, task in enumerate(written)
+            ],
+        ),
+        "files-upload": (
+            f"files: upload {kilobytes} KB (multipart)",
+            [
+                Request(
+                    "POST",
+                    f"{api}/tasks/{task}/files",
+                    owner,
+                    upload_body(f"upload-{n}.txt"),
+                    UPLOAD_TYPE,
+                )
+                for n, task in enumerate(written)
+            ],
+        ),
+    }
+    assert tuple(found) == SERVICE_KEYS
+    return [
+        Scenario(key, title, requests, compare_with="get-task")
+        for key, (title, requests) in found.items()
+    ]
+
+
 def scenarios(
-    seed: Seeded, tokens: list[str], *, page_cursor: str, baseline_cursor: str
+    seed: Seeded,
+    tokens: list[str],
+    *,
+    page_cursor: str,
+    baseline_cursor: str,
+    prepared: Prepared | None = None,
 ) -> list[Scenario]:
     owner = tokens[0]
     room = seed.room_id
@@ -214,6 +372,7 @@ def scenarios(
             compare_with="get-task",
             connections=REPORT_CONNECTIONS,
         ),
+        *(_service_scenarios(room, prepared, owner) if prepared else []),
         # Last: its argon2 backlog (32 hashes of ~0.13 s) must not spill into another run.
         Scenario(
             "login",

@@ -1,11 +1,12 @@
 """The benchmark's own arithmetic and reporting (no timing is asserted: the figures are made
 up here, and what is checked is what the report says about them)."""
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bench import document, profiles, report
+from bench import document, load, profiles, report, scenarios
 
 
 def _figures(rps: float, p50: float, p99: float) -> dict:
@@ -96,6 +97,33 @@ def test_every_figure_is_shown_against_the_baseline(doc: Path) -> None:
         line for line in text.splitlines() if line.startswith("| create a task | 1 |")
     )
     assert "| 10 % |" in create_row  # a write is compared with the baseline's same write (1,500)
+
+
+def test_the_other_services_are_shown_against_the_baseline_get(doc: Path) -> None:
+    results = _results()
+    results["distributed"]["scenarios"]["comments-create"] = {
+        "title": "comments: create one",
+        "compare_with": "get-task",
+        "gateway": {n: _figures(240, 30.0, 60.0) for n in (1, 32)},
+    }
+    document.write_document(results)
+    lines = doc.read_text().splitlines()
+    assert "| 10 % |" in verdict_row("comments: create one | 32 |", lines)  # 240 of 2,400
+
+
+def test_a_multipart_body_travels_on_one_line_of_the_plan() -> None:
+    body = scenarios.upload_body("a.txt")
+    assert scenarios.UPLOAD_TYPE.endswith("boundary=tasksync-bench")
+    assert body.count("\r\n") == 6
+    assert len(body.split("\r\n\r\n", 1)[1].split("\r\n", 1)[0]) == scenarios.FILE_BYTES
+    line = load.Request("POST", "/files", "token", body + "\t\\", scenarios.UPLOAD_TYPE).line()
+    assert "\n" not in line
+    assert "\r" not in line
+    fields = line.split("\t")
+    assert fields[:4] == ["POST", "/files", "token", scenarios.UPLOAD_TYPE]
+    # What requests.lua does with it: each backslash and the character after it, one pass.
+    unescaped = {"r": "\r", "n": "\n", "t": "\t", "\\": "\\"}
+    assert re.sub(r"\\(.)", lambda m: unescaped[m[1]], fields[4]) == body + "\t\\"
 
 
 def test_targets_say_what_was_met_and_what_was_missed(doc: Path) -> None:
