@@ -178,7 +178,19 @@ async def drained_after(
     return None
 
 
-async def run(url: str, token: str, task_ids: list[Any], steady: float, burst: float) -> dict:
+def cpu_of(pids: dict[str, int]) -> dict[str, float]:
+    return {name: stacks.cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def cpu_per_write(before: dict[str, float], pids: dict[str, int], writes: int) -> dict:
+    """Milliseconds of CPU each process spent per write since `before`."""
+    after = cpu_of(pids)
+    return {name: round((after[name] - before[name]) * 1000 / writes, 2) for name in pids}
+
+
+async def run(
+    url: str, pids: dict[str, int], token: str, task_ids: list[Any], steady: float, burst: float
+) -> dict:
     dbs = {name: await asyncpg.connect(stacks.database_dsn(name)) for name in CONSUMERS}
     tasks_db = await asyncpg.connect(stacks.database_dsn("tasks"))
     socket = Socket(url, token)
@@ -188,10 +200,12 @@ async def run(url: str, token: str, task_ids: list[Any], steady: float, burst: f
         await write_at(url, token, task_ids, 50, 2)
         await asyncio.sleep(3)
         say(f"steady: {steady:g} status changes a second for 10 s")
+        cpu = cpu_of(pids)
         written = await write_at(url, token, task_ids, steady, 10)
         await asyncio.sleep(5)
         events = await committed(tasks_db, written["began"], written["ended"])
         steady_found = {"writes": written, "events": len(events)}
+        steady_found["cpu_ms_per_write"] = cpu_per_write(cpu, pids, written["offered"])
         steady_found["consumers"] = await delays(dbs, socket, events)
         say(f"  {steady_found}")
         await asyncio.sleep(2)
@@ -257,6 +271,14 @@ def document(results: dict[str, Any]) -> None:
         "",
         *table(["consumer", "events applied", "p50 ms", "p99 ms", "max ms"], rows(steady)),
         "",
+        "CPU per write in the steady phase, by process (all of the phase's work, the events"
+        " included, over the writes offered):",
+        "",
+        *table(
+            ["process", "CPU ms per write"],
+            [[name, f"{ms:.2f}"] for name, ms in steady["cpu_ms_per_write"].items()],
+        ),
+        "",
         f"Burst: {writes(burst)} Drained {drained} s after the last write was answered.",
         "",
         *table(["consumer", "events applied", "p50 ms", "p99 ms", "max ms"], rows(burst)),
@@ -282,7 +304,8 @@ def main() -> None:
     try:
         data = seeded(500)
         token = sign_in(stack.url, data.usernames[:1])[0]
-        found = asyncio.run(run(stack.url, token, data.task_ids, args.steady, args.burst))
+        pids = {name: pid for name, pid in stack.pids.items() if name != "supervisor"}
+        found = asyncio.run(run(stack.url, pids, token, data.task_ids, args.steady, args.burst))
     finally:
         stack.stop()
         stacks.drop_bench_databases()

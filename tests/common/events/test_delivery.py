@@ -126,6 +126,33 @@ class TestIdempotentInbox:
         assert await applier.apply(raw) is False
         assert await probe.seen_usernames(running.probe_db) == ["twice"]
 
+    async def test_an_event_the_service_does_nothing_with_costs_no_inbox_row(
+        self, running: EventStack
+    ) -> None:
+        user_id = str(uuid7())
+        updated = {
+            "id": str(uuid7()),
+            "type": "user.updated",  # the probe has no handler for it
+            "version": 1,
+            "occurred_at": "2026-01-01T00:00:00Z",
+            "producer": "users",
+            "data": {"user_id": user_id, "username": "ann", "full_name": "Ann"}
+            | {"changed": ["full_name"]},
+        }
+        registered = updated | {
+            "id": str(uuid7()),
+            "type": "user.registered",
+            "data": {"user_id": user_id, "username": "ann", "full_name": None},
+        }
+        applier = running.probe.state.kit.events.applier
+        assert await applier.apply(updated) is True
+        assert await applier.apply_batch([updated, registered]) is True
+        inbox = probe.tables.inbox
+        async with running.probe_db.engine.connect() as conn:
+            recorded = list(await conn.scalars(select(inbox.c.type)))
+        assert recorded == ["user.registered"]
+        assert await probe.seen_usernames(running.probe_db) == ["ann"]
+
 
 class TestPoisonEvents:
     async def test_a_failing_event_is_dead_lettered_while_later_ones_flow_and_replays_once_fixed(

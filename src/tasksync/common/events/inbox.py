@@ -34,6 +34,8 @@ class EventApplier:
     async def apply(self, raw: dict[str, Any]) -> bool:
         """Runs the handlers for one event; False when it had been applied before."""
         envelope = Envelope.model_validate(raw)
+        if not self._handled(envelope):
+            return True
         async with self.db.sessionmaker() as session, session.begin():
             if not await self._record(session, [envelope]):
                 return False
@@ -46,7 +48,9 @@ class EventApplier:
         cheaper per event. False, with nothing applied, when any of them failed; the caller
         then applies them one by one, so that one bad event does not hold up the others."""
         try:
-            envelopes = [Envelope.model_validate(raw) for raw in raws]
+            envelopes = [e for e in map(Envelope.model_validate, raws) if self._handled(e)]
+            if not envelopes:
+                return True
             async with self.db.sessionmaker() as session, session.begin():
                 fresh = await self._record(session, envelopes)
                 for envelope in envelopes:
@@ -59,11 +63,19 @@ class EventApplier:
         self._observe(envelopes)
         return True
 
+    def _handled(self, envelope: Envelope) -> bool:
+        """Whether this service does anything with the event. One it does nothing with is
+        acknowledged without a transaction or an inbox row: applying it twice changes nothing
+        either (a stream carries every event of its producer: comments reads every task
+        status change for the few task events it keeps)."""
+        return bool(self.handlers.for_type(envelope.type)) and (
+            self.handlers.model(envelope.type) is not None
+        )
+
     async def _handle(self, session: AsyncSession, envelope: Envelope) -> None:
         model = self.handlers.model(envelope.type)
+        assert model is not None  # _handled
         handlers = self.handlers.for_type(envelope.type)
-        if not handlers or model is None:
-            return
         event = Event(envelope, model.model_validate(envelope.data))
         try:
             for handler in handlers:
