@@ -5,13 +5,15 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import httpx
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from tasksync.common.clock import Clock
 from tasksync.common.db import Database
-from tasksync.reports.models import ReportTask, Transition
+from tasksync.contracts.rooms import RoomDeleted
+from tasksync.reports.models import FlowSlot, MarkSlot, ReportTask, TaskCount, Transition
 from tests.helpers.rooms import RoleRoom
-from tests.reports.conftest import Feed
+from tests.reports.conftest import Feed, envelope
 
 NOW = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
 
@@ -128,3 +130,33 @@ class TestOrder:
         assert (await task_row(reports_db, task)).deleted
         assert await transitions(reports_db, task) == []
         assert all(d["pending"] + d["in_progress"] == 0 for d in await flow(client, room))
+
+
+async def sums_rows(db: Database, room_id: UUID) -> list[int]:
+    async with db.sessionmaker() as session:
+        return [
+            await session.scalar(
+                select(func.count()).select_from(table).where(table.room_id == room_id)
+            )
+            or 0
+            for table in (FlowSlot, MarkSlot, TaskCount)
+        ]
+
+
+class TestSumsPerTransaction:
+    async def test_a_room_deleted_in_the_batch_of_its_task_events_keeps_no_sums(
+        self, feed: Feed, reports_app: FastAPI, reports_db: Database, clock: Clock
+    ) -> None:
+        clock.set(NOW)
+        applier = reports_app.state.kit.events.applier
+        task = feed.created(at(2, 9), deadline=at(20))
+        assert await applier.apply_batch([sent.model_dump(mode="json") for sent in feed.sent])
+        assert all(await sums_rows(reports_db, feed.room_id))
+        moved = feed.moved(task, "completed", at(3, 9))
+        gone = envelope(
+            RoomDeleted(room_id=feed.room_id), at=at(4), actor_id=None, room_id=feed.room_id
+        )
+        assert await applier.apply_batch(
+            [moved.model_dump(mode="json"), gone.model_dump(mode="json")]
+        )
+        assert await sums_rows(reports_db, feed.room_id) == [0, 0, 0]

@@ -46,6 +46,9 @@ async def task_deleted(session: AsyncSession, event: Event[TaskDeleted]) -> None
     await feed.task_deleted(session, task_id=data.task_id, room_id=data.room_id, number=data.number)
 
 
+handlers.before_commit(feed.write_sums)
+
+
 @handlers.on(RoomDeleted)
 async def room_deleted(session: AsyncSession, event: Event[RoomDeleted]) -> None:
     await feed.forget_room(session, room_id=event.data.room_id)

@@ -12,9 +12,12 @@
   sums of deadlines and completions (`report_mark_slots`) and counts (`report_counts`) the
   same way.
 
-Functions take the session first and never commit: the event is the unit of work.
+Functions take the session first and never commit: the event is the unit of work. The
+changes to the sums wait in the session until `write_sums`, which the event handlers run
+once before the commit of each transaction (one event or a batch).
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +34,8 @@ CREATED_VERSION = 1
 FACTS = ("title", "status", "priority", "assignee_id", "labels", "deadline")
 # The task version a rebuild read the task at (rebuild.py): older events add nothing.
 REBUILT = "_rebuilt"
+# Where a transaction's changes to the sums wait for `write_sums` (session.info).
+PENDING = "tasksync.reports.pending_sums"
 
 
 def _parsed(field: str, value: Any) -> Any:
@@ -163,16 +168,59 @@ async def _share_of(session: AsyncSession, task: ReportTask) -> Share:
     return _share(task, await queries.transitions_of(session, task.id))
 
 
+@dataclass
+class PendingSums:
+    """What the transaction's events changed in each room's sums, written once before the
+    commit (`write_sums`): a batch of events costs one upsert per table, not per event."""
+
+    flow: dict[UUID, dict[tuple[int, str], int]] = dataclasses.field(default_factory=dict)
+    marks: dict[UUID, dict[tuple[str, int], int]] = dataclasses.field(default_factory=dict)
+    counts: dict[UUID, dict[queries.CountKey, int]] = dataclasses.field(default_factory=dict)
+
+    def add(self, room_id: UUID, before: Share, after: Share) -> None:
+        _add_difference(self.flow.setdefault(room_id, {}), before.flow, after.flow)
+        _add_difference(self.marks.setdefault(room_id, {}), before.marks, after.marks)
+        if before.key != after.key:
+            counts = self.counts.setdefault(room_id, {})
+            for key, n in ((before.key, -1), (after.key, 1)):
+                if key is not None:
+                    counts[key] = counts.get(key, 0) + n
+
+    def forget(self, room_id: UUID) -> None:
+        for sums in (self.flow, self.marks, self.counts):
+            sums.pop(room_id, None)
+
+
+def _add_difference(total: dict[Any, int], before: dict[Any, int], after: dict[Any, int]) -> None:
+    for key in before.keys() | after.keys():
+        total[key] = total.get(key, 0) + after.get(key, 0) - before.get(key, 0)
+
+
+def _pending(session: AsyncSession) -> PendingSums:
+    pending: PendingSums = session.info.setdefault(PENDING, PendingSums())
+    return pending
+
+
+async def write_sums(session: AsyncSession) -> None:
+    """Adds what the transaction's events changed to the sums tables, room by room in id order
+    (two transactions lock the same rows in the same order)."""
+    pending = session.info.pop(PENDING, None)
+    if pending is None:
+        return
+    for room_id in sorted(pending.flow):
+        await queries.shift_flow(session, room_id, _nonzero(pending.flow[room_id]))
+    for room_id in sorted(pending.marks):
+        await queries.shift_marks(session, room_id, _nonzero(pending.marks[room_id]))
+    for room_id in sorted(pending.counts):
+        await queries.shift_counts(session, room_id, _nonzero(pending.counts[room_id]))
+
+
+def _nonzero(sums: dict[Any, int]) -> dict[Any, int]:
+    return {key: n for key, n in sums.items() if n}
+
+
 async def _shift(session: AsyncSession, task: ReportTask, before: Share, after: Share) -> None:
-    flow = before.flow.keys() | after.flow.keys()
-    shift = {key: after.flow.get(key, 0) - before.flow.get(key, 0) for key in flow}
-    await queries.shift_flow(session, task.room_id, {key: n for key, n in shift.items() if n})
-    marked = before.marks.keys() | after.marks.keys()
-    moved = {key: after.marks.get(key, 0) - before.marks.get(key, 0) for key in marked}
-    await queries.shift_marks(session, task.room_id, {key: n for key, n in moved.items() if n})
-    if before.key != after.key:
-        counts = {key: n for key, n in ((before.key, -1), (after.key, 1)) if key is not None}
-        await queries.shift_counts(session, task.room_id, counts)
+    _pending(session).add(task.room_id, before, after)
 
 
 async def _derive(session: AsyncSession, task: ReportTask, before: Share) -> None:
@@ -189,6 +237,7 @@ async def _derive(session: AsyncSession, task: ReportTask, before: Share) -> Non
 async def forget_room(session: AsyncSession, *, room_id: UUID) -> None:
     """A deleted room: its tasks leave the reports (their `task.deleted` events follow) and
     its exports go."""
+    _pending(session).forget(room_id)
     await queries.forget_room(session, room_id)
 
 

@@ -79,6 +79,7 @@ async def forget_room(session: AsyncSession, room_id: UUID) -> None:
     await session.execute(delete(Transition).where(Transition.room_id == room_id))
     await session.execute(delete(FlowSlot).where(FlowSlot.room_id == room_id))
     await session.execute(delete(TaskCount).where(TaskCount.room_id == room_id))
+    await session.execute(delete(MarkSlot).where(MarkSlot.room_id == room_id))
     await session.execute(delete(ExportJob).where(ExportJob.room_id == room_id))
 
 

@@ -7,6 +7,12 @@
 
 A handler runs inside the transaction that also records the event in the inbox; it must not
 commit, and it may `publish` events of its own (they join the same transaction).
+
+    @handlers.before_commit
+    async def write_totals(session: AsyncSession) -> None: ...
+
+runs once per transaction, after the handlers of all the events it applies (one, or a batch
+read together): for work cheaper once than once per event, such as adding up sums.
 """
 
 from collections.abc import Awaitable, Callable
@@ -18,6 +24,7 @@ from tasksync.common.events.catalog import Event
 from tasksync.contracts.events import D, EventData
 
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
+Step = Callable[[AsyncSession], Awaitable[None]]
 
 
 class EventHandlers:
@@ -25,6 +32,7 @@ class EventHandlers:
         self.service = service
         self._handlers: dict[str, list[Handler]] = {}
         self._models: dict[str, type[EventData]] = {}
+        self._before_commit: list[Step] = []
 
     def on(
         self, model: type[D]
@@ -35,6 +43,15 @@ class EventHandlers:
             return handler
 
         return register
+
+    def before_commit(self, step: Step) -> Step:
+        self._before_commit.append(step)
+        return step
+
+    async def finish(self, session: AsyncSession) -> None:
+        """Runs the `before_commit` steps: the transaction's events are all handled."""
+        for step in self._before_commit:
+            await step(session)
 
     @property
     def types(self) -> frozenset[str]:
@@ -56,3 +73,4 @@ class EventHandlers:
         for event_type, handlers in other._handlers.items():
             self._handlers.setdefault(event_type, []).extend(handlers)
             self._models[event_type] = other._models[event_type]
+        self._before_commit.extend(other._before_commit)

@@ -40,6 +40,7 @@ class EventApplier:
             if not await self._record(session, [envelope]):
                 return False
             await self._handle(session, envelope)
+            await self.handlers.finish(session)
         self._observe([envelope])
         return True
 
@@ -57,6 +58,7 @@ class EventApplier:
                     if envelope.id in fresh:
                         fresh.discard(envelope.id)  # the same event twice in one batch
                         await self._handle(session, envelope)
+                await self.handlers.finish(session)
         except Exception as exc:
             log.info("event_batch_failed", service=self.service, size=len(raws), error=repr(exc))
             return False
