@@ -16,6 +16,8 @@ from tasksync.activity import service
 from tasksync.activity.models import Checkpoint
 from tasksync.cli.main import app as cli
 from tasksync.common.db import Database
+from tasksync.common.ids import uuid7
+from tasksync.contracts.tasks import TaskCreated, TaskUpdated
 from tasksync.contracts.users import UserSignedIn
 from tests.activity.conftest import ADMIN_AUDIT, count_entries, entries, envelope, publish, recorded
 from tests.helpers.builders import Person, assert_problem, signed_up
@@ -72,6 +74,46 @@ async def chained(
 
     assert (await verdict(client, root))["ok"]
     return await entries(activity_db)
+
+
+class TestBatches:
+    async def test_events_applied_in_one_transaction_chain_in_order_and_name_each_other(
+        self,
+        client: httpx.AsyncClient,
+        root: Person,
+        chained: list[Any],
+        activity_app: FastAPI,
+        activity_db: Database,
+    ) -> None:
+        task, room, actor = uuid7(), uuid7(), UUID(root.id)
+        created = TaskCreated(
+            task_id=task,
+            room_id=room,
+            number=12,
+            title="Budget",
+            status="pending",
+            priority="none",
+            assignee_id=None,
+            deadline=None,
+            created_by=actor,
+        )
+        moved = TaskUpdated(
+            task_id=task,
+            room_id=room,
+            number=12,
+            version=2,
+            changes={"status": "in_progress", "completed_at": None},
+            previous={"status": "pending", "completed_at": None},
+        )
+        batch = [envelope(data, actor_id=actor, room_id=room) for data in (created, moved)]
+        applier = activity_app.state.kit.events.applier
+        assert await applier.apply_batch([sent.model_dump(mode="json") for sent in batch])
+        found = await entries(activity_db)
+        assert [entry.seq for entry in found] == list(range(1, len(chained) + 3))
+        assert [entry.id for entry in found[-2:]] == [sent.id for sent in batch]
+        # The task's title, learned from the first event of the batch, names it in the second.
+        assert found[-1].summary.endswith("moved #12 Budget from pending to in progress")
+        assert (await verdict(client, root))["ok"]
 
 
 class TestVerify:

@@ -21,3 +21,4 @@ async def record_entry(session: AsyncSession, event: Event[Any]) -> None:
 
 for model in EVENT_TYPES:
     handlers.on(model)(record_entry)
+handlers.before_commit(service.write_entries)

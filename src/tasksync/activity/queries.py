@@ -74,12 +74,16 @@ async def lock_head(session: AsyncSession) -> ChainHead:
     return head
 
 
-async def add_entry(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(Entry).values(values))
+async def add_entries(
+    session: AsyncSession, entries: list[dict[str, Any]], *, head: tuple[int, str]
+) -> None:
+    """Appends entries (in chain order) and moves the head to the last of them."""
+    await session.execute(insert(Entry), entries)
+    seq, hash_ = head
     await session.execute(
         update(ChainHead)
         .where(ChainHead.id == HEAD_ID)
-        .values(seq=values["seq"], hash=values["hash"])
+        .values(seq=seq, hash=hash_)
         .execution_options(synchronize_session=False)
     )
 
@@ -93,13 +97,16 @@ async def labels(session: AsyncSession, ids: Iterable[UUID]) -> dict[UUID, str]:
 
 
 async def keep_labels(session: AsyncSession, learned: dict[UUID, tuple[str, str]]) -> None:
-    for label_id, (kind, label) in learned.items():
-        statement = upsert(session, Label.__table__).values(id=label_id, kind=kind, label=label)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["id"], set_={"kind": kind, "label": label}
-            )
+    if not learned:
+        return
+    rows = [{"id": i, "kind": kind, "label": label} for i, (kind, label) in sorted(learned.items())]
+    statement = upsert(session, Label.__table__).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"kind": statement.excluded.kind, "label": statement.excluded.label},
         )
+    )
 
 
 # Reading.

@@ -5,7 +5,7 @@ Functions take the session first and never commit: the event (or the request) is
 of work.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -53,15 +53,37 @@ def _actor_label(names: Names, rendered: Rendered) -> str | None:
     return learned[1] if learned else names.user(names.actor_id)
 
 
+@dataclass
+class Appended:
+    """The transaction's entries so far, written by `write_entries` before its commit: the
+    chain head is locked and read once per transaction, and a batch of events costs one
+    insert of its entries, one update of the head and one upsert of the labels learned."""
+
+    head: tuple[int, str]
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    learned: dict[UUID, tuple[str, str]] = field(default_factory=dict)
+
+
+APPENDED = "tasksync.activity.appended"
+
+
 async def record(session: AsyncSession, event: Event[Any]) -> None:
     """Appends the entry of one event to the chain (the inbox makes it once per event)."""
-    names = Names(await queries.labels(session, _named_ids(event)), event.actor_id)
+    appended: Appended | None = session.info.get(APPENDED)
+    wanted = _named_ids(event)
+    known = await queries.labels(session, wanted)
+    if appended is not None:
+        known |= {i: label for i, (_, label) in appended.learned.items() if i in wanted}
+    names = Names(known, event.actor_id)
     rendered = render(event, names)
-    head = await queries.lock_head(session)
+    if appended is None:
+        head = await queries.lock_head(session)
+        appended = session.info[APPENDED] = Appended((head.seq, head.hash))
+    seq, previous = appended.head
     envelope = event.envelope
     values: dict[str, Any] = {
         "id": envelope.id,
-        "seq": head.seq + 1,
+        "seq": seq + 1,
         "occurred_at": envelope.occurred_at,
         "recorded_at": utcnow(),
         "actor_id": envelope.actor_id,
@@ -74,9 +96,19 @@ async def record(session: AsyncSession, event: Event[Any]) -> None:
         "changes": rendered.changes,
         "summary": rendered.summary,
     }
-    values["hash"] = entry_hash(head.hash, values)
-    await queries.add_entry(session, values)
-    await queries.keep_labels(session, rendered.learned)
+    values["hash"] = entry_hash(previous, values)
+    appended.head = (values["seq"], values["hash"])
+    appended.entries.append(values)
+    appended.learned |= rendered.learned
+
+
+async def write_entries(session: AsyncSession) -> None:
+    """Writes the transaction's entries, the new head and the labels they taught."""
+    appended: Appended | None = session.info.pop(APPENDED, None)
+    if appended is None:
+        return
+    await queries.add_entries(session, appended.entries, head=appended.head)
+    await queries.keep_labels(session, appended.learned)
 
 
 # Reading, with the room rules: a room's entries are its members' (outsiders get 404).
