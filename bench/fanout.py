@@ -89,19 +89,18 @@ async def write_at(
     """Status changes offered at `rate` a second for `seconds`: how many were answered, how
     fast, and the window they were written in."""
     latencies: list[float] = []
-    errors = 0
+    errors: dict[int, int] = {}
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     connector = aiohttp.TCPConnector(limit=IN_FLIGHT)
     async with aiohttp.ClientSession(url, connector=connector, headers=headers) as http:
 
         async def change(n: int) -> None:
-            nonlocal errors
             body = orjson.dumps({"status": STATUSES[n // len(task_ids) % len(STATUSES)]})
             sent = time.perf_counter()
             async with http.patch(f"/api/v1/tasks/{task_ids[n % len(task_ids)]}", data=body) as r:
                 await r.read()
                 if r.status != 200:
-                    errors += 1
+                    errors[r.status] = errors.get(r.status, 0) + 1
             latencies.append((time.perf_counter() - sent) * 1000)
 
         began = time.time()
@@ -238,7 +237,8 @@ def document(results: dict[str, Any]) -> None:
         return (
             f"{w['offered']} status changes offered at {w['offered_rate']:g}/s, answered at "
             f"{w['answered_rate']:g}/s (p50 {w['write_p50_ms']:.0f} ms, p99 "
-            f"{w['write_p99_ms']:.0f} ms, {w['errors']} errors); {found['events']} events."
+            f"{w['write_p99_ms']:.0f} ms, errors by status: {w['errors'] or 'none'}); "
+            f"{found['events']} events."
         )
 
     worst = max((c["p99_ms"] for c in steady["consumers"].values() if c["applied"]), default=0)

@@ -85,18 +85,12 @@ async def task_created(
         return
     if REBUILT in (task.versions or {}):
         return
-    before = await _share_of(session, task)
+    moves = await queries.transitions_of(session, task.id)
+    before = _share(task, moves)
     task.created_at = at
     _set_facts(task, facts, CREATED_VERSION)
-    await queries.add_transition(
-        session,
-        task_id=task_id,
-        room_id=room_id,
-        version=CREATED_VERSION,
-        status=facts["status"],
-        at=at,
-    )
-    await _derive(session, task, before)
+    moves = _moved(session, task, moves, version=CREATED_VERSION, status=facts["status"], at=at)
+    _derive(session, task, before, moves)
 
 
 async def task_updated(
@@ -112,7 +106,8 @@ async def task_updated(
     task = await _task(session, task_id=task_id, room_id=room_id, number=number)
     if task.deleted:
         return
-    before = await _share_of(session, task)
+    moves = await queries.transitions_of(session, task.id)
+    before = _share(task, moves)
     _set_facts(task, changes, version)
     if "status" in changes and version > (task.versions or {}).get(REBUILT, 0):
         status = changes["status"]
@@ -120,18 +115,35 @@ async def task_updated(
         # wrote, which a rebuild reads back (the event's time is a moment later).
         exact = changes.get("completed_at") if status == Status.completed.value else None
         when = _parsed("completed_at", exact) or at
-        await queries.add_transition(
-            session, task_id=task_id, room_id=room_id, version=version, status=status, at=when
-        )
-    await _derive(session, task, before)
+        moves = _moved(session, task, moves, version=version, status=status, at=when)
+    _derive(session, task, before, moves)
 
 
 async def task_deleted(session: AsyncSession, *, task_id: UUID, room_id: UUID, number: int) -> None:
     task = await _task(session, task_id=task_id, room_id=room_id, number=number)
-    before = await _share_of(session, task)
+    moves = await queries.transitions_of(session, task.id) if _live(task) else []
+    before = _share(task, moves)
     task.deleted = True
     await queries.forget_transitions(session, task_id)
-    await _shift(session, task, before, NOTHING)
+    _shift(session, task, before, NOTHING)
+
+
+def _moved(
+    session: AsyncSession,
+    task: ReportTask,
+    moves: list[queries.Move],
+    *,
+    version: int,
+    status: str,
+    at: datetime,
+) -> list[queries.Move]:
+    """The task's moves with this one (a transition is written once per task version)."""
+    if any(known == version for _, known, _ in moves):
+        return moves
+    queries.add_transition(
+        session, task_id=task.id, room_id=task.room_id, version=version, status=status, at=at
+    )
+    return sorted([*moves, (at, version, status)])
 
 
 @dataclass(frozen=True)
@@ -152,20 +164,14 @@ def _live(task: ReportTask) -> bool:
     return task.created_at is not None and not task.deleted
 
 
-def _share(task: ReportTask, moves: list[tuple[str, datetime]]) -> Share:
+def _share(task: ReportTask, moves: list[queries.Move]) -> Share:
     if not _live(task):
         return NOTHING
     return Share(
-        flow_changes(moves),
+        flow_changes((status, at) for at, _, status in moves),
         queries.count_key(task.status, task.priority, task.assignee_id),
         marks(task.status, task.deadline, task.completed_at),
     )
-
-
-async def _share_of(session: AsyncSession, task: ReportTask) -> Share:
-    if not _live(task):
-        return NOTHING
-    return _share(task, await queries.transitions_of(session, task.id))
 
 
 @dataclass
@@ -219,19 +225,19 @@ def _nonzero(sums: dict[Any, int]) -> dict[Any, int]:
     return {key: n for key, n in sums.items() if n}
 
 
-async def _shift(session: AsyncSession, task: ReportTask, before: Share, after: Share) -> None:
+def _shift(session: AsyncSession, task: ReportTask, before: Share, after: Share) -> None:
     _pending(session).add(task.room_id, before, after)
 
 
-async def _derive(session: AsyncSession, task: ReportTask, before: Share) -> None:
-    await session.flush()
-    moves = await queries.transitions_of(session, task.id)
-    started = [at for status, at in moves if status == Status.in_progress.value]
-    completed = [at for status, at in moves if status == Status.completed.value]
+def _derive(
+    session: AsyncSession, task: ReportTask, before: Share, moves: list[queries.Move]
+) -> None:
+    started = [at for at, _, status in moves if status == Status.in_progress.value]
+    completed = [at for at, _, status in moves if status == Status.completed.value]
     task.started_at = min(started) if started else None
     done = task.status == Status.completed.value and completed
     task.completed_at = max(completed) if done else None
-    await _shift(session, task, before, _share(task, moves))
+    _shift(session, task, before, _share(task, moves))
 
 
 async def forget_room(session: AsyncSession, *, room_id: UUID) -> None:

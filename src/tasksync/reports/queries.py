@@ -42,27 +42,23 @@ async def lock_task(session: AsyncSession, task_id: UUID) -> ReportTask | None:
     )
 
 
-async def add_transition(
+def add_transition(
     session: AsyncSession, *, task_id: UUID, room_id: UUID, version: int, status: str, at: datetime
 ) -> None:
-    exists = await session.scalar(
-        select(Transition.task_id).where(
-            Transition.task_id == task_id, Transition.version == version
-        )
-    )
-    if exists is None:
-        session.add(
-            Transition(task_id=task_id, room_id=room_id, version=version, status=status, at=at)
-        )
+    session.add(Transition(task_id=task_id, room_id=room_id, version=version, status=status, at=at))
 
 
-async def transitions_of(session: AsyncSession, task_id: UUID) -> list[tuple[str, datetime]]:
+Move = tuple[datetime, int, str]
+
+
+async def transitions_of(session: AsyncSession, task_id: UUID) -> list[Move]:
+    """The task's moves as (time, version, status), in order."""
     rows = await session.execute(
-        select(Transition.status, Transition.at)
+        select(Transition.at, Transition.version, Transition.status)
         .where(Transition.task_id == task_id)
         .order_by(Transition.at, Transition.version)
     )
-    return [(row.status, row.at) for row in rows]
+    return [(row.at, row.version, row.status) for row in rows]
 
 
 async def forget_transitions(session: AsyncSession, task_id: UUID) -> None:
