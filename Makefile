@@ -50,9 +50,11 @@ test: $(VENV)/.installed-test web ## Run every test suite (SQLite, PostgreSQL an
 
 bench: $(VENV)/.installed-bench web ## Benchmark on PostgreSQL and SQLite; rewrites docs/performance.md
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.web_first_render
 
-bench-quick: $(VENV)/.installed-bench ## A shorter benchmark while developing (under 2 minutes)
+bench-quick: $(VENV)/.installed-bench ## A shorter benchmark while developing (under 3 minutes)
 	$(BIN)/python -m bench.run --quick
 
 lint: $(VENV)/.installed-test ## Check style and lint with ruff

@@ -8,7 +8,7 @@ CPU profiles and runs the event benchmark. Everything lands in bench/results/ an
 generated sections of docs/performance.md.
 
     .venv/bin/python -m bench.run            # full: about 10 minutes
-    .venv/bin/python -m bench.run --quick    # while developing: under 2 minutes
+    .venv/bin/python -m bench.run --quick    # while developing: under 3 minutes
 """
 
 import argparse
@@ -54,7 +54,12 @@ class Plan:
 
     @property
     def seconds(self) -> int:
-        return 2 if self.quick else 5
+        return 1 if self.quick else 5
+
+    @property
+    def rounds(self) -> int:
+        """Rounds of the paired targets: quick mode takes one (no median)."""
+        return 1 if self.quick else PAIRED_ROUNDS
 
 
 def say(text: str) -> None:
@@ -93,18 +98,24 @@ def paired(
     connections: int,
     plan: Plan,
 ) -> dict[str, list[dict]]:
-    """`a` and `b` measured in turn, PAIRED_ROUNDS times each. On a shared 2-core machine a
+    """`a` and `b` measured in turn, `plan.rounds` times each. On a shared 2-core machine a
     figure moves by a fifth from one minute to the next; a ratio of runs taken side by side,
     and the median of three, does not."""
     for url, requests in (a, b):
         load.run(url, requests, connections=1, seconds=1)  # warm-up
     runs: dict[str, list[dict]] = {"a": [], "b": []}
-    for _ in range(PAIRED_ROUNDS):
+    for _ in range(plan.rounds):
         for side, (url, requests) in (("a", a), ("b", b)):
             runs[side].append(
                 load.run(url, requests, connections=connections, seconds=plan.seconds).as_dict()
             )
+            if _writes(requests):
+                stacks.wait_for_consumers()
     return runs
+
+
+def _writes(requests: list[load.Request]) -> bool:
+    return any(request.method != "GET" for request in requests)
 
 
 def _line(label: str, figures: dict[int, dict]) -> str:
@@ -161,6 +172,8 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
             found = [s for s in found if s.key in plan.only]
         pairs = {} if plan.only else _pairs(stack.url, baseline.url, tasks_url, found, plan)
         figures: dict[str, dict] = {}
+        # Quick mode measures the baseline only where another row is compared with it.
+        compared = {s.compare_with for s in found}
         for scenario in found:
             entry = figures[scenario.key] = {
                 "title": scenario.title,
@@ -168,10 +181,12 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
             }
             entry["gateway"] = measure(stack.url, scenario.requests, plan, scenario.connections)
             say(_line(f"{scenario.key} gateway", entry["gateway"]))
+            if _writes(scenario.requests):
+                say(f"  its events applied by every consumer {stacks.wait_for_consumers()}s later")
             if scenario.direct:
                 entry["direct"] = measure(tasks_url, scenario.requests, plan)
                 say(_line(f"{scenario.key} direct", entry["direct"]))
-            if scenario.baseline:
+            if scenario.baseline and (not plan.quick or scenario.key in compared):
                 entry["baseline"] = measure(baseline.url, scenario.baseline, plan)
                 say(_line(f"{scenario.key} baseline", entry["baseline"]))
             if scenario.baseline_locked:
@@ -199,7 +214,7 @@ def _pairs(
     gateway: str, baseline: str, tasks: str, found: list[Scenario], plan: Plan
 ) -> dict[str, dict[str, list[dict]]]:
     # Before the scenarios: sign-in's argon2 backlog must not reach these rounds.
-    say("  targets: gateway and baseline (or direct) in turn, three rounds...")
+    say(f"  targets: gateway and baseline (or direct) in turn, {plan.rounds} round(s)...")
     by_key = {s.key: s for s in found}
     get, lists, create = by_key["get-task"], by_key["list-default"], by_key["create-task"]
     return {

@@ -17,8 +17,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
 from tasksync.common import registry
 from tasksync.common.db import drop_databases
+from tasksync.common.events.redis_streams import stream_name
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -175,6 +179,36 @@ def start_baseline(port: int, logs: Path) -> Running:
     url = f"http://127.0.0.1:{port}"
     took = wait_http(f"{url}/rooms/{ZERO}/tasks", timeout=30, process=popen)
     return Running("baseline", url, popen, log, took, {"baseline": popen.pid})
+
+
+async def _caught_up() -> bool:
+    """Whether every group has been handed its stream's last entry and acknowledged it
+    (`lag` alone is unknown once a stream has been trimmed)."""
+    redis = Redis.from_url(REDIS, decode_responses=True)
+    try:
+        for producer in SERVICES:
+            stream = stream_name(PREFIX, producer)
+            try:
+                last = (await redis.xinfo_stream(stream))["last-generated-id"]
+                groups = await redis.xinfo_groups(stream)
+            except ResponseError:  # no such stream: nothing written
+                continue
+            if any(g["pending"] or g["last-delivered-id"] != last for g in groups):
+                return False
+        return True
+    finally:
+        await redis.aclose()
+
+
+def wait_for_consumers(timeout: float = 120.0) -> float:
+    """Seconds until every consumer group has read and acknowledged its producer's stream.
+    A write scenario's events are still being applied by six services when wrk stops, on
+    the same two cores: whatever is measured next would pay for them."""
+    started = time.monotonic()
+    time.sleep(0.5)  # the relays publish the last commits
+    while not asyncio.run(_caught_up()) and time.monotonic() - started < timeout:
+        time.sleep(0.25)
+    return round(time.monotonic() - started, 1)
 
 
 def drop_bench_databases() -> None:
