@@ -160,3 +160,49 @@ class TestSumsPerTransaction:
             [moved.model_dump(mode="json"), gone.model_dump(mode="json")]
         )
         assert await sums_rows(reports_db, feed.room_id) == [0, 0, 0]
+
+    async def test_task_events_after_their_rooms_deletion_in_one_batch_add_nothing(
+        self, feed: Feed, reports_app: FastAPI, reports_db: Database, clock: Clock
+    ) -> None:
+        clock.set(NOW)
+        applier = reports_app.state.kit.events.applier
+        task = feed.created(at(2, 9), deadline=at(20))
+        assert await applier.apply_batch([sent.model_dump(mode="json") for sent in feed.sent])
+        room_id = feed.room_id
+        gone = envelope(RoomDeleted(room_id=room_id), at=at(3), actor_id=None, room_id=room_id)
+        moved = feed.moved(task, "completed", at(4, 9))
+        batch = [gone.model_dump(mode="json"), moved.model_dump(mode="json")]
+        assert await applier.apply_batch(batch)
+        assert await sums_rows(reports_db, room_id) == [0, 0, 0]
+        assert (await task_row(reports_db, task)).deleted
+        assert await transitions(reports_db, task) == []
+
+    async def test_several_events_of_one_task_in_one_batch_build_on_each_other(
+        self,
+        client: httpx.AsyncClient,
+        room: RoleRoom,
+        feed: Feed,
+        reports_app: FastAPI,
+        reports_db: Database,
+        clock: Clock,
+    ) -> None:
+        clock.set(NOW)
+        task = feed.created(at(2, 9))
+        feed.moved(task, "in_progress", at(3, 9))
+        feed.moved(task, "completed", at(5, 9))
+        applier = reports_app.state.kit.events.applier
+        assert await applier.apply_batch([sent.model_dump(mode="json") for sent in feed.sent])
+        row = await task_row(reports_db, task)
+        assert (row.status, row.started_at, row.completed_at) == ("completed", at(3, 9), at(5, 9))
+        assert await transitions(reports_db, task) == [
+            (1, "pending"),
+            (2, "in_progress"),
+            (3, "completed"),
+        ]
+        days = await flow(client, room)
+        assert [(d["pending"], d["in_progress"], d["completed"]) for d in days[1:5]] == [
+            (1, 0, 0),
+            (0, 1, 0),
+            (0, 1, 0),
+            (0, 0, 1),
+        ]

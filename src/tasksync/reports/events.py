@@ -46,6 +46,7 @@ async def task_deleted(session: AsyncSession, event: Event[TaskDeleted]) -> None
     await feed.task_deleted(session, task_id=data.task_id, room_id=data.room_id, number=data.number)
 
 
+handlers.before_handling(feed.prefetch)
 handlers.before_commit(feed.write_sums)
 
 

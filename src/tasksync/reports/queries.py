@@ -42,13 +42,41 @@ async def lock_task(session: AsyncSession, task_id: UUID) -> ReportTask | None:
     )
 
 
+Move = tuple[datetime, int, str]
+
+
+async def lock_tasks(session: AsyncSession, task_ids: Sequence[UUID]) -> dict[UUID, ReportTask]:
+    """Those of the tasks the model has, locked in id order (two transactions locking some of
+    the same tasks take them in the same order)."""
+    rows = await session.scalars(
+        select(ReportTask)
+        .where(ReportTask.id.in_(task_ids))
+        .order_by(ReportTask.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {task.id: task for task in rows}
+
+
+async def transitions_of_tasks(
+    session: AsyncSession, task_ids: Sequence[UUID]
+) -> dict[UUID, list[Move]]:
+    """Each task's moves as (time, version, status), in order."""
+    rows = await session.execute(
+        select(Transition.task_id, Transition.at, Transition.version, Transition.status)
+        .where(Transition.task_id.in_(task_ids))
+        .order_by(Transition.task_id, Transition.at, Transition.version)
+    )
+    found: dict[UUID, list[Move]] = {}
+    for row in rows:
+        found.setdefault(row.task_id, []).append((row.at, row.version, row.status))
+    return found
+
+
 def add_transition(
     session: AsyncSession, *, task_id: UUID, room_id: UUID, version: int, status: str, at: datetime
 ) -> None:
     session.add(Transition(task_id=task_id, room_id=room_id, version=version, status=status, at=at))
-
-
-Move = tuple[datetime, int, str]
 
 
 async def transitions_of(session: AsyncSession, task_id: UUID) -> list[Move]:

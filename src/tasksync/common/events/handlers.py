@@ -13,6 +13,8 @@ commit, and it may `publish` events of its own (they join the same transaction).
 
 runs once per transaction, after the handlers of all the events it applies (one, or a batch
 read together): for work cheaper once than once per event, such as adding up sums.
+`@handlers.before_handling` steps run once before them, with the transaction's envelopes:
+for reading (and locking) in one statement what the handlers will each need.
 """
 
 from collections.abc import Awaitable, Callable
@@ -21,10 +23,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasksync.common.events.catalog import Event
-from tasksync.contracts.events import D, EventData
+from tasksync.contracts.events import D, Envelope, EventData
 
 Handler = Callable[[AsyncSession, Event[Any]], Awaitable[None]]
 Step = Callable[[AsyncSession], Awaitable[None]]
+Preparation = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 
 
 class EventHandlers:
@@ -33,6 +36,7 @@ class EventHandlers:
         self._handlers: dict[str, list[Handler]] = {}
         self._models: dict[str, type[EventData]] = {}
         self._before_commit: list[Step] = []
+        self._before_handling: list[Preparation] = []
 
     def on(
         self, model: type[D]
@@ -43,6 +47,15 @@ class EventHandlers:
             return handler
 
         return register
+
+    def before_handling(self, step: Preparation) -> Preparation:
+        self._before_handling.append(step)
+        return step
+
+    async def prepare(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
+        """Runs the `before_handling` steps: these events are about to be handled."""
+        for step in self._before_handling:
+            await step(session, envelopes)
 
     def before_commit(self, step: Step) -> Step:
         self._before_commit.append(step)
@@ -74,3 +87,4 @@ class EventHandlers:
             self._handlers.setdefault(event_type, []).extend(handlers)
             self._models[event_type] = other._models[event_type]
         self._before_commit.extend(other._before_commit)
+        self._before_handling.extend(other._before_handling)

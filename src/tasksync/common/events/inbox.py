@@ -39,6 +39,7 @@ class EventApplier:
         async with self.db.sessionmaker() as session, session.begin():
             if not await self._record(session, [envelope]):
                 return False
+            await self.handlers.prepare(session, [envelope])
             await self._handle(session, envelope)
             await self.handlers.finish(session)
         self._observe([envelope])
@@ -54,10 +55,14 @@ class EventApplier:
                 return True
             async with self.db.sessionmaker() as session, session.begin():
                 fresh = await self._record(session, envelopes)
+                todo = []
                 for envelope in envelopes:
                     if envelope.id in fresh:
                         fresh.discard(envelope.id)  # the same event twice in one batch
-                        await self._handle(session, envelope)
+                        todo.append(envelope)
+                await self.handlers.prepare(session, todo)
+                for envelope in todo:
+                    await self._handle(session, envelope)
                 await self.handlers.finish(session)
         except Exception as exc:
             log.info("event_batch_failed", service=self.service, size=len(raws), error=repr(exc))
