@@ -65,8 +65,7 @@ class TestRouting:
         self, served: str, path: str
     ) -> None:
         with pytest.raises(websockets.InvalidStatus) as refused:
-            async with websockets.connect(served.replace("http://", "ws://", 1) + path):
-                pass
+            await websockets.connect(served.replace("http://", "ws://", 1) + path)
         assert refused.value.response.status_code == 403
 
 

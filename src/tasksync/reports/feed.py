@@ -37,8 +37,8 @@ FACTS = ("title", "status", "priority", "assignee_id", "labels", "deadline")
 REBUILT = "_rebuilt"
 # Where a transaction's changes to the sums wait for `write_sums` (session.info).
 PENDING = "tasksync.reports.pending_sums"
-# Where the transaction's tasks wait, read ahead by `prefetch` (session.info).
-PREFETCHED = "tasksync.reports.prefetched"
+# Where the transaction's tasks wait, read ahead (session.info).
+READ_AHEAD = "tasksync.reports.read_ahead"
 
 
 def _parsed(field: str, value: Any) -> Any:
@@ -64,58 +64,52 @@ def _set_facts(task: ReportTask, facts: dict[str, Any], version: int) -> None:
 
 
 @dataclass
-class Prefetched:
-    """The tasks of the transaction's events, locked and read with their moves in two
-    statements before the handlers run (`prefetch`); the handlers keep it current."""
+class ReadAhead:
+    """The transaction's tasks, locked, with their moves: read for a whole batch of events
+    in two statements before its handlers run (`prefetch`), and for a task no event of the
+    batch announced when a handler first asks for it. The handlers keep it current."""
 
-    ids: set[UUID]
-    tasks: dict[UUID, ReportTask]
-    moves: dict[UUID, list[queries.Move]]
+    ids: set[UUID] = dataclasses.field(default_factory=set)
+    tasks: dict[UUID, ReportTask] = dataclasses.field(default_factory=dict)
+    moves: dict[UUID, list[queries.Move]] = dataclasses.field(default_factory=dict)
+
+    async def read(self, session: AsyncSession, task_ids: list[UUID]) -> None:
+        self.tasks |= await queries.lock_tasks(session, task_ids)
+        self.moves |= await queries.transitions_of_tasks(session, task_ids)
+        self.ids |= set(task_ids)
 
 
 TASK_EVENTS = frozenset({"task.created", "task.updated", "task.deleted"})
+
+
+def _ahead(session: AsyncSession) -> ReadAhead:
+    ahead: ReadAhead = session.info.setdefault(READ_AHEAD, ReadAhead())
+    return ahead
 
 
 async def prefetch(session: AsyncSession, envelopes: list[Envelope]) -> None:
     """Locks and reads the tasks the events are about, and their moves, in two statements
     (the handlers would take four round trips per event)."""
     ids = sorted({UUID(str(e.data["task_id"])) for e in envelopes if e.type in TASK_EVENTS})
-    if not ids:
-        return
-    tasks = await queries.lock_tasks(session, ids)
-    moves = await queries.transitions_of_tasks(session, ids)
-    session.info[PREFETCHED] = Prefetched(set(ids), tasks, moves)
+    if ids:
+        await _ahead(session).read(session, ids)
 
 
-async def _task(session: AsyncSession, *, task_id: UUID, room_id: UUID, number: int) -> ReportTask:
-    """The task's row, locked; a stub when this event overtook its creation."""
-    ahead: Prefetched | None = session.info.get(PREFETCHED)
-    if ahead is not None and task_id in ahead.ids:
-        found = ahead.tasks.get(task_id)
-    else:
-        found = await queries.lock_task(session, task_id)
-    if found is not None:
-        return found
-    task = ReportTask(
-        id=task_id, room_id=room_id, number=number, versions={}, labels=[], deleted=False
-    )
-    session.add(task)
-    if ahead is not None and task_id in ahead.ids:
+async def _task(
+    session: AsyncSession, *, task_id: UUID, room_id: UUID, number: int
+) -> tuple[ReportTask, list[queries.Move]]:
+    """The task's row, locked, and its moves; a stub when this event overtook its creation."""
+    ahead = _ahead(session)
+    if task_id not in ahead.ids:
+        await ahead.read(session, [task_id])
+    task = ahead.tasks.get(task_id)
+    if task is None:
+        task = ReportTask(
+            id=task_id, room_id=room_id, number=number, versions={}, labels=[], deleted=False
+        )
+        session.add(task)
         ahead.tasks[task_id] = task
-    return task
-
-
-async def _moves_of(session: AsyncSession, task: ReportTask) -> list[queries.Move]:
-    ahead: Prefetched | None = session.info.get(PREFETCHED)
-    if ahead is not None and task.id in ahead.ids:
-        return ahead.moves.get(task.id, [])
-    return await queries.transitions_of(session, task.id)
-
-
-def _remember(session: AsyncSession, task: ReportTask, moves: list[queries.Move]) -> None:
-    ahead: Prefetched | None = session.info.get(PREFETCHED)
-    if ahead is not None and task.id in ahead.ids:
-        ahead.moves[task.id] = moves
+    return task, ahead.moves.get(task_id, [])
 
 
 async def task_created(
@@ -127,12 +121,11 @@ async def task_created(
     facts: dict[str, Any],
     at: datetime,
 ) -> None:
-    task = await _task(session, task_id=task_id, room_id=room_id, number=number)
+    task, moves = await _task(session, task_id=task_id, room_id=room_id, number=number)
     if task.deleted:
         return
     if REBUILT in (task.versions or {}):
         return
-    moves = await _moves_of(session, task)
     before = _share(task, moves)
     task.created_at = at
     _set_facts(task, facts, CREATED_VERSION)
@@ -150,10 +143,9 @@ async def task_updated(
     changes: dict[str, Any],
     at: datetime,
 ) -> None:
-    task = await _task(session, task_id=task_id, room_id=room_id, number=number)
+    task, moves = await _task(session, task_id=task_id, room_id=room_id, number=number)
     if task.deleted:
         return
-    moves = await _moves_of(session, task)
     before = _share(task, moves)
     _set_facts(task, changes, version)
     if "status" in changes and version > (task.versions or {}).get(REBUILT, 0):
@@ -167,12 +159,11 @@ async def task_updated(
 
 
 async def task_deleted(session: AsyncSession, *, task_id: UUID, room_id: UUID, number: int) -> None:
-    task = await _task(session, task_id=task_id, room_id=room_id, number=number)
-    moves = await _moves_of(session, task) if _live(task) else []
+    task, moves = await _task(session, task_id=task_id, room_id=room_id, number=number)
     before = _share(task, moves)
     task.deleted = True
     await queries.forget_transitions(session, task_id)
-    _remember(session, task, [])
+    _ahead(session).moves[task_id] = []
     _shift(session, task, before, NOTHING)
 
 
@@ -192,7 +183,7 @@ def _moved(
         session, task_id=task.id, room_id=task.room_id, version=version, status=status, at=at
     )
     moves = sorted([*moves, (at, version, status)])
-    _remember(session, task, moves)
+    _ahead(session).moves[task.id] = moves
     return moves
 
 
@@ -295,8 +286,8 @@ async def forget_room(session: AsyncSession, *, room_id: UUID) -> None:
     its exports go."""
     _pending(session).forget(room_id)
     await queries.forget_room(session, room_id)
-    ahead: Prefetched | None = session.info.get(PREFETCHED)
-    for task in ahead.tasks.values() if ahead is not None else ():
+    ahead = _ahead(session)
+    for task in ahead.tasks.values():
         if task.room_id == room_id:  # what forget_room wrote, in the rows already read
             task.deleted = True
             ahead.moves[task.id] = []

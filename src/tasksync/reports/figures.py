@@ -104,12 +104,19 @@ def slot_of(moment: datetime) -> int:
     return math.floor(moment.timestamp()) // SLOT_SECONDS
 
 
+def slot_start(slot: int) -> datetime:
+    return datetime.fromtimestamp(slot * SLOT_SECONDS, UTC)
+
+
+def begins_slot(moment: datetime) -> bool:
+    return moment.timestamp() % SLOT_SECONDS == 0
+
+
 def on_slots(days: Days) -> bool:
     """Whether every day of `days` begins and ends on a quarter hour in UTC (in every zone
     in use today; not in local mean time before a zone adopted standard time)."""
     return all(
-        day_start(day, days.zone).timestamp() % SLOT_SECONDS == 0
-        for day in (*days, days.last + timedelta(days=1))
+        begins_slot(day_start(day, days.zone)) for day in (*days, days.last + timedelta(days=1))
     )
 
 

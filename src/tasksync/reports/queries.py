@@ -33,15 +33,6 @@ UPSERT_ROWS = 200
 # The read model.
 
 
-async def lock_task(session: AsyncSession, task_id: UUID) -> ReportTask | None:
-    return await session.scalar(
-        select(ReportTask)
-        .where(ReportTask.id == task_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 Move = tuple[datetime, int, str]
 
 
@@ -77,16 +68,6 @@ def add_transition(
     session: AsyncSession, *, task_id: UUID, room_id: UUID, version: int, status: str, at: datetime
 ) -> None:
     session.add(Transition(task_id=task_id, room_id=room_id, version=version, status=status, at=at))
-
-
-async def transitions_of(session: AsyncSession, task_id: UUID) -> list[Move]:
-    """The task's moves as (time, version, status), in order."""
-    rows = await session.execute(
-        select(Transition.at, Transition.version, Transition.status)
-        .where(Transition.task_id == task_id)
-        .order_by(Transition.at, Transition.version)
-    )
-    return [(row.at, row.version, row.status) for row in rows]
 
 
 async def forget_transitions(session: AsyncSession, task_id: UUID) -> None:

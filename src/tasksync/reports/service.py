@@ -9,7 +9,7 @@ completed now counts as completed nowhere.
 """
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -21,9 +21,9 @@ from tasksync.reports import queries
 from tasksync.reports.figures import (
     OPEN,
     PERCENTILES,
-    SLOT_SECONDS,
     STATUSES,
     Days,
+    begins_slot,
     counts_at_day_ends,
     day_start,
     histogram,
@@ -32,6 +32,7 @@ from tasksync.reports.figures import (
     on_slots,
     percentile,
     slot_of,
+    slot_start,
     status_at_day_ends,
     week_start,
 )
@@ -82,7 +83,7 @@ async def _counts_by_time(
     last_week, week, next_week = weeks
     rooms = [room_id]
     count = queries.count_where
-    if all(moment.timestamp() % SLOT_SECONDS == 0 for moment in weeks):
+    if all(begins_slot(moment) for moment in weeks):
         current = slot_of(now)
         found = await queries.summary_sums(
             session,
@@ -92,8 +93,9 @@ async def _counts_by_time(
             week=slot_of(week),
             next_week=slot_of(next_week),
         )
-        slot_began = datetime.fromtimestamp(current * SLOT_SECONDS, UTC)
-        found["overdue"] += await count(session, rooms, queries.due_between(slot_began, now))
+        found["overdue"] += await count(
+            session, rooms, queries.due_between(slot_start(current), now)
+        )
         return found
     return {
         "overdue": await count(session, rooms, queries.overdue(now)),

@@ -75,13 +75,11 @@ class EventApplier:
         acknowledged without a transaction or an inbox row: applying it twice changes nothing
         either (a stream carries every event of its producer: comments reads every task
         status change for the few task events it keeps)."""
-        return bool(self.handlers.for_type(envelope.type)) and (
-            self.handlers.model(envelope.type) is not None
-        )
+        return bool(self.handlers.for_type(envelope.type))
 
     async def _handle(self, session: AsyncSession, envelope: Envelope) -> None:
         model = self.handlers.model(envelope.type)
-        assert model is not None  # _handled
+        assert model is not None  # registered with its handlers (EventHandlers.on)
         handlers = self.handlers.for_type(envelope.type)
         event = Event(envelope, model.model_validate(envelope.data))
         try:
