@@ -108,6 +108,8 @@ async def backend_settings(
         "log_level": "warning",
         "jwks_refresh_cooldown": 0.1,
         "event_read_block": 0.05,  # each stack stops within one read
+        # What another process commits (a command, a second replica) is relayed this soon.
+        "event_poll_interval": 0.2,
         # Small pools: PostgreSQL's 100 connections are shared by every worker's stacks.
         "db_pool_size": 5,
         **FAST_HASHING,

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
@@ -111,19 +112,23 @@ def _bucket_keys(s3: MotoServer) -> list[str]:
     return [item["Key"] for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
 
 
-def _chunks(total: int, *, stall_after: int | None = None) -> Iterator[bytes]:
-    """A body streamed in 64 KiB chunks (never whole in memory); optionally stalling."""
+def _chunks(
+    total: int, *, stall_after: int | None = None, until: threading.Event | None = None
+) -> Iterator[bytes]:
+    """A body streamed in 64 KiB chunks (never whole in memory); optionally stalling after
+    `stall_after` bytes until `until` is set (30 s at most), then ending short."""
     sent = 0
     while sent < total:
         if stall_after is not None and sent >= stall_after:
-            time.sleep(30)
+            if until is not None:
+                until.wait(30)
             return
         chunk = bytes([sent // 65536 % 256]) * min(65536, total - sent)
         sent += len(chunk)
         yield chunk
 
 
-def _multipart(total: int, **options: int) -> tuple[Iterator[bytes], dict[str, str]]:
+def _multipart(total: int, **options: Any) -> tuple[Iterator[bytes], dict[str, str]]:
     boundary = "e2e-boundary"
 
     def body() -> Iterator[bytes]:
@@ -177,8 +182,9 @@ def test_files_stream_through_the_gateway_to_s3_and_a_killed_upload_leaves_nothi
 
         # The files process is killed while an upload is streaming in.
         [pid] = distributed.pids("files")
-        body, headers = _multipart(LIMIT - 1000, stall_after=512 * 1024)
-        _kill_later(pid, files_dir)
+        killed = threading.Event()
+        body, headers = _multipart(LIMIT - 1000, stall_after=512 * 1024, until=killed)
+        _kill_later(pid, files_dir, killed)
         with (
             httpx.Client(base_url=distributed.base, timeout=60) as other,
             contextlib.suppress(httpx.HTTPError),
@@ -192,7 +198,7 @@ def test_files_stream_through_the_gateway_to_s3_and_a_killed_upload_leaves_nothi
         assert len(_bucket_keys(s3)) == 1
 
 
-def _kill_later(pid: int, files_dir: Path) -> None:
+def _kill_later(pid: int, files_dir: Path, killed: threading.Event) -> None:
     """Kills the files process once its spool holds part of the upload."""
 
     def kill() -> None:
@@ -201,6 +207,7 @@ def _kill_later(pid: int, files_dir: Path) -> None:
             spool = list((files_dir / "incoming").glob("*.upload"))
             if spool and spool[0].stat().st_size > 0:
                 os.kill(pid, signal.SIGKILL)
+                killed.set()
                 return
             time.sleep(0.05)
 

@@ -7,10 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from tasksync import stack
 from tests.helpers.builders import assert_problem
 from tests.helpers.stacks import AppFactory, RunningApp
+
+# Who may scrape is decided before any query: one backend suffices.
+pytestmark = pytest.mark.only_backend("sqlite")
 
 OUTSIDER = "203.0.113.9"
 TOKEN = "scrape-me-9f2c"

@@ -1,6 +1,6 @@
 """Webhook delivery when things go wrong: receivers that hang, trickle or flood do not hold
 up a healthy one; a dispatcher stopped between send and mark sends again with the same
-`webhook-id`, and over a thousand events nothing is lost; a rolled-back write sends nothing;
+`webhook-id`, and of hundreds of events none is lost; a rolled-back write sends nothing;
 a deleted room's webhooks get `room.deleted` last, then go. Real receivers on 127.0.0.1."""
 
 import asyncio
@@ -215,7 +215,7 @@ class TestNoneLost:
             assert [a["status_code"] for a in log.json()["items"][0]["log"]] == [200]
 
     @pytest.mark.only_backend("postgres")  # writers in parallel, as replicas share the work
-    async def test_a_thousand_events_through_a_dispatcher_restart_all_arrive(
+    async def test_hundreds_of_events_through_a_dispatcher_restart_all_arrive(
         self, embedded: AppFactory
     ) -> None:
         # event id -> the webhook-ids it came with; how many requests in all
@@ -234,26 +234,26 @@ class TestNoneLost:
             hook_stack_of(embedded, webhook_concurrency_per_endpoint=16) as stack,
         ):
             await add_hook(stack, url)
-            events = task_updates(stack, 1000)
+            events = task_updates(stack, 400)
             with clock.travel():
-                await consume(stack, events[:500])
+                await consume(stack, events[:200])
                 await eventually(lambda: _true(len(seen) >= 100))
                 await stack.runtime.stop()  # whatever was in flight is abandoned
-                await consume(stack, events[500:])
+                await consume(stack, events[200:])
                 clock.advance(timedelta(minutes=2))
                 stack.runtime.start()
 
                 async def all_there() -> bool:
-                    if len(seen) < 1000:
+                    if len(seen) < len(events):
                         return False
                     return {row.status for row in await deliveries(stack)} == {"succeeded"}
 
                 await eventually(all_there, timeout=60)
             assert set(seen) == {e["id"] for e in events}
-            assert len(await deliveries(stack)) == 1000
+            assert len(await deliveries(stack)) == len(events)
             # a repeat (at least once) carries the id of its first send
             assert all(len(ids) == 1 for ids in seen.values())
-            assert requests >= 1000
+            assert requests >= len(events)
 
 
 class TestRollbackAndRoomDeletion:

@@ -49,12 +49,14 @@ class StalledClient:
         await self._flush()
 
     async def close_code(self) -> int | None:
-        """Reads everything the server sent until it closed; the code of its close frame."""
+        """Reads what the server sent until its close frame (or the end); the frame's code.
+        (The server then waits for a close answer this client never sends.)"""
         loop = asyncio.get_running_loop()
-        while data := await asyncio.wait_for(loop.sock_recv(self.socket, 65536), 15):
+        while self.protocol.close_rcvd is None and (
+            data := await asyncio.wait_for(loop.sock_recv(self.socket, 65536), 15)
+        ):
             self.protocol.receive_data(data)
             self.protocol.events_received()
-        self.protocol.receive_eof()
         received = self.protocol.close_rcvd
         return received.code if received is not None else None
 

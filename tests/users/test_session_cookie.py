@@ -5,8 +5,12 @@ carry that header may use the cookie."""
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.helpers.builders import DEFAULT_PASSWORD, assert_problem, register
+
+# Where the refresh token travels (the token's rules run on both backends in test_tokens).
+pytestmark = pytest.mark.only_backend("sqlite")
 
 SESSION = {"X-TaskSync-Session": "cookie"}
 CREDENTIALS = {"username": "ann", "password": DEFAULT_PASSWORD}

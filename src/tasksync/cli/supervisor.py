@@ -2,15 +2,16 @@
 
 Migrates every database first, starts the services, waits until each is ready, then the
 gateway; restarts a process that dies (with growing pauses, and says so); stops them all
-gracefully on Ctrl+C or SIGTERM.
+gracefully on Ctrl+C or SIGTERM. The processes are forked from one preloaded parent
+(cli/forked.py), so the libraries they all import are loaded once and their pages shared.
 """
 
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
-import sys
 import time
 from dataclasses import dataclass
 
@@ -18,11 +19,13 @@ import aiohttp
 from rich.console import Console
 
 from tasksync import stack
+from tasksync.cli import forked
 from tasksync.cli.server import raise_open_files_limit
 from tasksync.common import registry
 from tasksync.common.settings import HttpServerSettings
 
 console = Console(stderr=True)
+FORKS = multiprocessing.get_context("forkserver")
 REPLICA_PORT_STEP = 100  # replica n of a service listens on its port + n * 100
 STOP_GRACE_SECONDS = 15
 
@@ -32,7 +35,7 @@ class Process:
     service: str
     port: int
     env: dict[str, str]
-    popen: asyncio.subprocess.Process | None = None
+    child: multiprocessing.process.BaseProcess | None = None
     restarts: int = 0
     started_at: float = 0.0
 
@@ -44,18 +47,33 @@ class Process:
     def label(self) -> str:
         return f"{self.service}:{self.port}"
 
-    async def start(self) -> None:
-        self.popen = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tasksync",
-            "serve",
-            self.service,
-            "--port",
-            str(self.port),
-            env=self.env,
+    @property
+    def running(self) -> bool:
+        return self.child is not None and self.child.exitcode is None
+
+    def start(self) -> None:
+        self.child = FORKS.Process(
+            target=forked.serve, args=(self.service, self.port, self.env), name=self.label
         )
+        self.child.start()
         self.started_at = time.monotonic()
+
+    async def wait(self) -> int:
+        assert self.child is not None
+        return await exit_code(self.child)
+
+
+async def exit_code(child: multiprocessing.process.BaseProcess) -> int:
+    """A forked child's exit code (negative: the signal that ended it), once it has exited."""
+    loop = asyncio.get_running_loop()
+    exited = loop.create_future()
+    loop.add_reader(child.sentinel, lambda: exited.done() or exited.set_result(None))
+    try:
+        await exited
+    finally:
+        loop.remove_reader(child.sentinel)
+    child.join()
+    return child.exitcode  # type: ignore[return-value]
 
 
 def plan(replicas: dict[str, int], gateway_port: int) -> dict[str, list[int]]:
@@ -86,7 +104,7 @@ def child_env(postgres_url: str, redis_url: str, ports: dict[str, list[int]]) ->
 async def wait_ready(process: Process, session: aiohttp.ClientSession, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.popen is None or process.popen.returncode is not None:
+        if not process.running:
             return False
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):  # not listening yet
             async with session.get(
@@ -111,7 +129,7 @@ class Supervisor:
             for group in (False, True):  # services first, the gateway last
                 batch = [p for p in self.processes if (p.service == "gateway") == group]
                 for process in batch:
-                    await process.start()
+                    process.start()
                 ready = await asyncio.gather(*(wait_ready(p, session) for p in batch))
                 for process, ok in zip(batch, ready, strict=True):
                     if not ok:
@@ -119,7 +137,7 @@ class Supervisor:
                         await self.stop_all()
                         return 1
                     console.print(
-                        f"  {process.service:<8} {process.url}  ready (pid {process.popen.pid})"
+                        f"  {process.service:<8} {process.url}  ready (pid {process.child.pid})"
                     )
             gateway = next(p for p in self.processes if p.service == "gateway")
             console.print(f"TaskSync (distributed) is running at {gateway.url}")
@@ -137,8 +155,7 @@ class Supervisor:
     async def watch(self, process: Process) -> None:
         """Restarts the process whenever it dies, waiting longer after each quick death."""
         while True:
-            assert process.popen is not None
-            code = await process.popen.wait()
+            code = await process.wait()
             if self.stopping.is_set():
                 return
             if time.monotonic() - process.started_at > 60:
@@ -149,21 +166,19 @@ class Supervisor:
                 f"[yellow]{process.label} exited with code {code}; restarting in {pause:.1f}s.[/]"
             )
             await asyncio.sleep(pause)
-            await process.start()
-            console.print(f"[green]{process.label} restarted (pid {process.popen.pid}).[/]")
+            process.start()
+            console.print(f"[green]{process.label} restarted (pid {process.child.pid}).[/]")
 
     async def stop_all(self) -> None:
         console.print("Stopping...")
-        running = [p for p in self.processes if p.popen is not None and p.popen.returncode is None]
+        running = [p for p in self.processes if p.running]
         for process in reversed(running):  # the gateway first: no new requests come in
-            process.popen.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
-        waits = [p.popen.wait() for p in running]  # type: ignore[union-attr]
-        _, late = await asyncio.wait(
-            [asyncio.ensure_future(w) for w in waits], timeout=STOP_GRACE_SECONDS
-        )
+            process.child.terminate()  # type: ignore[union-attr]
+        waits = [asyncio.ensure_future(p.wait()) for p in running]
+        _, late = await asyncio.wait(waits, timeout=STOP_GRACE_SECONDS) if waits else (0, ())
         for process in running:
-            if process.popen is not None and process.popen.returncode is None:
-                process.popen.kill()
+            if process.running:
+                process.child.kill()  # type: ignore[union-attr]
         if late:
             await asyncio.wait(late, timeout=5)
 
@@ -174,8 +189,14 @@ async def up_distributed(
     ports = plan(replicas, gateway_port)
     # The services inherit it (and raise their own to TASKSYNC_OPEN_FILES_LIMIT as well).
     raise_open_files_limit(HttpServerSettings().open_files_limit)
+    FORKS.set_forkserver_preload(["tasksync.cli.forked"])
     console.print("Migrating databases...")
-    await stack.migrate_all(postgres_url=postgres_url)
+    # In a child of its own: Alembic and every schema never stay in the supervisor's memory.
+    migration = FORKS.Process(target=forked.migrate, args=(postgres_url,), name="migrations")
+    migration.start()
+    if await exit_code(migration) != 0:
+        console.print("[red]Migrating the databases failed (above); nothing was started.[/]")
+        return 1
     env = child_env(postgres_url, redis_url, ports)
     processes = [Process(name, port, env) for name, found in ports.items() for port in found]
     return await Supervisor(processes).run()
