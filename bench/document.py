@@ -7,6 +7,9 @@ TARGET_LIST_SHARE = 40
 TARGET_LIST_P99_MS = 50
 TARGET_GATEWAY_P50_MS = 1
 TARGET_SERVICE_RSS_MB = 80
+# Processes of the distributed stack that are not a service: the supervisor and the
+# preloaded parent the services are forked from; and the baseline, for comparison.
+NOT_SERVICES = ("supervisor", "forkserver", "baseline")
 TARGET_EMBEDDED_RSS_MB = 200
 TARGET_EMBEDDED_READY_S = 3
 TARGET_CREATE_SHARE = 50
@@ -132,7 +135,7 @@ def _targets(results: dict) -> list[str]:
     added = _median([a["p50_ms"] - b["p50_ms"] for a, b in zip(cost["a"], cost["b"], strict=True)])
     rounds = len(pairs["get-task"]["a"])
     create = pairs.get("create-task")
-    services = {k: v for k, v in d["rss_idle_mb"].items() if k not in ("supervisor", "baseline")}
+    services = {k: v for k, v in d["rss_idle_mb"].items() if k not in NOT_SERVICES}
     biggest = max(services, key=services.__getitem__)
 
     def row(what: str, goal: str, measured: str, met: bool) -> list[str]:
@@ -223,18 +226,39 @@ def _targets(results: dict) -> list[str]:
 
 def _resources(results: dict) -> list[str]:
     d, e = results["distributed"], results["embedded"]
-    private = d.get("uss_idle_mb", {})
+    private, share = d.get("uss_idle_mb", {}), d.get("pss_idle_mb", {})
+
+    def mb(figures: dict[str, float], name: str) -> str:
+        return f"{figures[name]:.0f}" if name in figures else ""
+
     rows = [
         [
             f"{name} (bench/baseline.py, for comparison)" if name == "baseline" else name,
-            f"{mb:.0f}",
-            f"{private[name]:.0f}" if name in private else "",
+            f"{rss:.0f}",
+            mb(share, name),
+            mb(private, name),
             f"{d['rss_after_load_mb'][name]:.0f}",
         ]
-        for name, mb in d["rss_idle_mb"].items()
+        for name, rss in d["rss_idle_mb"].items()
     ]
+    stack = [name for name in d["rss_idle_mb"] if name != "baseline"]
     rows.append(
-        ["embedded (all in one)", f"{e['rss_idle_mb']:.0f}", "", f"{e['rss_after_load_mb']:.0f}"]
+        [
+            "**the distributed stack**",
+            "",
+            f"{sum(share[n] for n in stack):.0f}" if share else "",
+            f"{sum(private[n] for n in stack):.0f}" if private else "",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            "embedded (all in one)",
+            f"{e['rss_idle_mb']:.0f}",
+            "",
+            "",
+            f"{e['rss_after_load_mb']:.0f}",
+        ]
     )
     embedded_reads = [
         [entry["title"], n, f"{f['rps']:.0f}", _ms(f["p50_ms"]), _ms(f["p99_ms"])]
@@ -242,7 +266,16 @@ def _resources(results: dict) -> list[str]:
         for n, f in entry["embedded"].items()
     ]
     lines = [
-        *table(["process", "idle RSS MB", "idle private (USS) MB", "RSS after the load MB"], rows),
+        *table(
+            [
+                "process",
+                "idle RSS MB",
+                "idle fair share (PSS) MB",
+                "idle private (USS) MB",
+                "RSS after the load MB",
+            ],
+            rows,
+        ),
         "",
         f"- Distributed stack: migrations, then every service ready, in {d['ready_seconds']} s.",
         f"- Embedded stack: ready {e['ready_seconds']} s after start on existing data; the "

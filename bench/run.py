@@ -146,6 +146,7 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
         time.sleep(2)  # let start-up work settle before reading memory
         idle = _memory(stacks.rss_mb, stack, baseline)
         private = _memory(stacks.uss_mb, stack, baseline)
+        share = _memory(stacks.pss_mb, stack, baseline)
         say(f"  distributed stack ready in {stack.started_in:.1f}s; idle RSS MB {idle}")
         data = seeded()
         tokens = sign_in(stack.url, data.usernames)
@@ -203,6 +204,7 @@ def run_distributed(plan: Plan, logs: Path) -> dict:
         "ready_seconds": round(stack.started_in, 2),
         "rss_idle_mb": idle,
         "uss_idle_mb": private,
+        "pss_idle_mb": share,
         "rss_after_load_mb": loaded,
         "scenarios": figures,
         "paired": pairs,

@@ -77,6 +77,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def pss_mb(pid: int) -> float:
+    """RSS with each shared page divided among the processes that share it: a process's
+    fair share, which adds up to what the processes take together."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no Pss for pid {pid}")
+
+
 def uss_mb(pid: int) -> float:
     """Memory only this process holds (RSS less the pages it shares with others, such as
     the libraries every service maps): what one more process really costs."""
@@ -147,7 +156,13 @@ def start_distributed(port: int, logs: Path) -> Running:
     for line in log.read_text().splitlines():
         if "ready (pid" in line:
             pids[line.split()[0]] = int(line.rsplit("pid ", 1)[1].rstrip(")"))
+    # The preloaded parent the services are forked from holds memory of its own too.
+    pids["forkserver"] = parent_pid(pids["gateway"])
     return Running("distributed", url, popen, log, took, pids)
+
+
+def parent_pid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def start_embedded(port: int, data_dir: Path, logs: Path) -> Running:

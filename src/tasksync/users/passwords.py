@@ -7,6 +7,8 @@ bounded amount of memory instead of a thread and a hash's memory each (docs/oper
 """
 
 import asyncio
+import ctypes
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -58,8 +60,25 @@ class HashingBound:
             self._slots.release()
 
 
+# glibc's mallopt parameter: blocks of this size and above get mappings of their own.
+_M_MMAP_THRESHOLD = -3
+_OWN_MAPPING_FROM = 4 * 1024 * 1024
+
+
+@functools.cache
+def hand_hashing_memory_back() -> None:
+    """Makes each hash's memory (19 MiB by default) a mapping of its own, unmapped when the
+    hash ends. glibc otherwise raises its threshold to the size of the first such block freed
+    and serves the next ones from its heap, which keeps their pages after a burst of sign-ins
+    (docs/performance.md, Sign-in). A C library without mallopt keeps its own ways."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, _OWN_MAPPING_FROM)
+
+
 class PasswordHasher:
     def __init__(self, settings: UsersSettings) -> None:
+        hand_hashing_memory_back()
         self._argon2 = Argon2Hasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_kib,
