@@ -36,6 +36,7 @@ from tasksync.common.events.relay import OutboxRelay
 from tasksync.common.events.tables import add_event_tables
 from tasksync.common.ids import uuid7
 from tasksync.common.observability import configure_logging
+from tasksync.common.redis_client import delete_prefixed
 from tasksync.contracts.users import UserRegistered
 from tasksync.users.models import Base as users_base
 from tasksync.users.models import event_tables as users_events
@@ -148,9 +149,7 @@ async def run_once(
     await relay_task
     result = json.loads(out.read_text())
     out.unlink()
-    keys = [k async for k in redis.scan_iter(f"{prefix}:*")]
-    if keys:
-        await redis.delete(*keys)
+    await delete_prefixed(redis, prefix)
     await redis.aclose()
     await db.close()
     for url in (PRODUCER_DB, CONSUMER_DB):

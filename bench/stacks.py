@@ -23,6 +23,7 @@ from redis.exceptions import ResponseError
 from tasksync.common import registry
 from tasksync.common.db import drop_databases
 from tasksync.common.events.redis_streams import stream_name
+from tasksync.common.redis_client import delete_prefixed
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("TASKSYNC_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -232,3 +233,13 @@ def drop_bench_databases() -> None:
     server = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
 
     asyncio.run(drop_databases(f"{server}/{PREFIX}_{service}" for service in SERVICES))
+    asyncio.run(_forget_redis_keys())
+
+
+async def _forget_redis_keys() -> None:
+    """The streams, buffers and limits the stack kept in Redis: a run leaves none behind."""
+    redis = Redis.from_url(REDIS)
+    try:
+        await delete_prefixed(redis, PREFIX)
+    finally:
+        await redis.aclose()

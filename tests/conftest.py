@@ -3,7 +3,8 @@
 Every stack test runs twice: on `sqlite` (the embedded mode: SQLite files, in-memory limits)
 and on `postgres` (PostgreSQL databases and Redis). PostgreSQL and Redis are used when they
 answer; with TASKSYNC_REQUIRE_SERVICES=1 an unreachable one fails the run instead of skipping.
-Each test starts from empty tables. A test marked `only_backend(name)` runs on that one.
+Each test starts from empty tables. A test marked `only_backend(name)` runs on that one;
+`tests.helpers.backends.ONE_BACKEND` marks what is decided the same way on both.
 """
 
 import os
@@ -20,6 +21,7 @@ from redis.asyncio import Redis
 
 from tasksync import stack
 from tasksync.common.db import drop_databases
+from tasksync.common.redis_client import delete_prefixed
 from tests.helpers.database import Wiper
 from tests.helpers.stacks import AppFactory, embedded_factory
 
@@ -143,9 +145,7 @@ async def settings(backend_settings: dict[str, Any], wiper: Wiper) -> AsyncItera
     if redis_url := backend_settings.get("redis_url"):
         redis = Redis.from_url(redis_url)
         try:
-            keys = [k async for k in redis.scan_iter(f"{backend_settings['redis_prefix']}:*")]
-            if keys:
-                await redis.delete(*keys)
+            await delete_prefixed(redis, backend_settings["redis_prefix"])
         finally:
             await redis.aclose()
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from tasksync.common.clock import utcnow
 from tasksync.users import service
 from tests.activity.conftest import ADMIN_AUDIT
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import Person, signed_up
 from tests.helpers.tasks import all_pages
 from tests.helpers.waiting import eventually
@@ -117,6 +118,7 @@ class TestAccountEvents:
         lines = await account_lines(client, root, ann, 3)
         assert lines == ["ann created an account", "ann signed in", "ann deleted their account"]
 
+    @ONE_BACKEND
     async def test_an_unknown_username_records_nothing(
         self, client: httpx.AsyncClient, root: Person, stack_app: FastAPI
     ) -> None:

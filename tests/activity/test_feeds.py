@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.activity.conftest import ADMIN_AUDIT
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import Person, assert_problem
 from tests.helpers.rooms import ROLES, RoleRoom, create_room
 from tests.helpers.tasks import all_pages, create_task
@@ -56,6 +57,7 @@ class TestRoomFeed:
             ], role
             assert summaries[-1] == "owner_person created the room Board", role
 
+    @ONE_BACKEND
     async def test_an_outsider_gets_404_and_an_anonymous_caller_401(
         self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
@@ -137,6 +139,7 @@ class TestTaskHistory:
             assert items[0]["changes"] == changes, role
             assert items[0]["subject_label"] == "#1 Budget", role
 
+    @ONE_BACKEND
     async def test_an_outsider_gets_404_like_for_a_task_that_never_was(
         self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:

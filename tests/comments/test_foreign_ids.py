@@ -9,12 +9,14 @@ import httpx
 from tasksync.common.db import Database
 from tasksync.common.ids import uuid7
 from tests.comments.conftest import stored_comments
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem
 from tests.helpers.comments import comment_on
 from tests.helpers.rooms import RoleRoom, create_room
 from tests.helpers.tasks import create_task
 
 
+@ONE_BACKEND
 class TestTasksOfOtherRooms:
     async def test_a_task_of_a_room_you_are_not_in_is_404_for_every_route(
         self, client: httpx.AsyncClient, room: RoleRoom, comments_db: Database
@@ -56,6 +58,7 @@ class TestTasksOfOtherRooms:
         assert shown.json()["reactions"] == []
 
 
+@ONE_BACKEND
 class TestReplies:
     async def test_a_parent_from_another_task_is_422_and_nothing_is_written(
         self, client: httpx.AsyncClient, room: RoleRoom, task: dict[str, Any], comments_db: Database

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from tasksync import stack
 from tasksync.common.db import drop_databases
+from tasksync.common.redis_client import delete_prefixed
 from tests.conftest import POSTGRES_URL, REDIS_URL
 
 pytestmark = [
@@ -73,10 +75,11 @@ def _wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-
 def distributed(tmp_path: Path, backend_settings: dict) -> Iterator[Distributed]:
     port = _free_base_port()
     prefix = f"tasksync_e2e_{os.getpid()}"
+    redis_prefix = f"{prefix}:{uuid.uuid4().hex[:6]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKSYNC_")}
     env |= {
         "TASKSYNC_DB_PREFIX": prefix,
-        "TASKSYNC_REDIS_PREFIX": f"{prefix}:{uuid.uuid4().hex[:6]}",
+        "TASKSYNC_REDIS_PREFIX": redis_prefix,
         "TASKSYNC_LOG_FORMAT": "json",
         "TASKSYNC_LOG_LEVEL": "warning",
         "TASKSYNC_ARGON2_MEMORY_KIB": "8192",
@@ -123,8 +126,22 @@ def distributed(tmp_path: Path, backend_settings: dict) -> Iterator[Distributed]
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+        forget_stack(prefix, redis_prefix)
+
+
+def forget_stack(db_prefix: str, redis_prefix: str) -> None:
+    """Drops a stack's databases and its keys in Redis."""
+
+    async def forget() -> None:
         server = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        asyncio.run(drop_databases(f"{server}/{prefix}_{service}" for service in stack.SERVICES))
+        await drop_databases(f"{server}/{db_prefix}_{service}" for service in stack.SERVICES)
+        redis = Redis.from_url(REDIS_URL)
+        try:
+            await delete_prefixed(redis, redis_prefix)
+        finally:
+            await redis.aclose()
+
+    asyncio.run(forget())
 
 
 def _signed_up(http: httpx.Client, name: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ streaming proxy. A member attaches a file and another downloads it; an upload ov
 leaves nothing; a files process killed during an upload leaves no row, and after the sweep no
 spool file nor blob."""
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -21,10 +20,14 @@ import boto3
 import httpx
 import pytest
 
-from tasksync import stack
-from tasksync.common.db import drop_databases
 from tests.conftest import POSTGRES_URL, REDIS_URL
-from tests.e2e.test_distributed_up import Distributed, _free_base_port, _signed_up, _wait_for
+from tests.e2e.test_distributed_up import (
+    Distributed,
+    _free_base_port,
+    _signed_up,
+    _wait_for,
+    forget_stack,
+)
 from tests.helpers.s3_server import MotoServer, moto_server
 
 pytestmark = [
@@ -52,10 +55,11 @@ def distributed(
 ) -> Iterator[Distributed]:
     port = _free_base_port()
     prefix = f"tasksync_e2e_files_{os.getpid()}"
+    redis_prefix = f"{prefix}:{uuid.uuid4().hex[:6]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKSYNC_")}
     env |= {
         "TASKSYNC_DB_PREFIX": prefix,
-        "TASKSYNC_REDIS_PREFIX": f"{prefix}:{uuid.uuid4().hex[:6]}",
+        "TASKSYNC_REDIS_PREFIX": redis_prefix,
         "TASKSYNC_LOG_FORMAT": "json",
         "TASKSYNC_LOG_LEVEL": "warning",
         "TASKSYNC_ARGON2_MEMORY_KIB": "8192",
@@ -97,8 +101,7 @@ def distributed(
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        server = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        asyncio.run(drop_databases(f"{server}/{prefix}_{service}" for service in stack.SERVICES))
+        forget_stack(prefix, redis_prefix)
 
 
 def _bucket_keys(s3: MotoServer) -> list[str]:

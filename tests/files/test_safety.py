@@ -13,6 +13,7 @@ from PIL import Image
 from tasksync.common.db import Database
 from tasksync.files.runtime import FilesRuntime
 from tests.files.conftest import blobs, nothing_left_behind, spooled, stored_files
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem
 from tests.helpers.files import PNG_1x1, raw_multipart, upload, uploaded
 from tests.helpers.rooms import RoleRoom
@@ -86,6 +87,7 @@ class TestRoomQuota:
         await uploaded(client, room.member, task["id"], b"b" * 1000, "b.bin")
 
 
+@ONE_BACKEND
 class TestBadRequests:
     async def test_a_body_that_is_not_multipart_is_422_and_leaves_nothing(
         self,

@@ -3,14 +3,14 @@
 from typing import Any
 
 import httpx
-import pytest
 
 from tasksync import stack
 from tasksync.common import registry
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem, signed_up
 
 
-@pytest.mark.only_backend("sqlite")  # the gateway's own answers
+@ONE_BACKEND
 class TestUnknownRoutes:
     async def test_unknown_api_path_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
         assert_problem(await client.get("/api/v1/nothing-here"), 404)
@@ -27,7 +27,7 @@ class TestUnknownRoutes:
         assert_problem(await client.put("/api/v1/auth/login"), 405)
 
 
-@pytest.mark.only_backend("sqlite")  # the gateway's own answers
+@ONE_BACKEND
 class TestEdgeAuthentication:
     async def test_a_malformed_token_is_refused_before_reaching_a_service(
         self, client: httpx.AsyncClient
@@ -60,7 +60,7 @@ class TestHealth:
         )
 
 
-@pytest.mark.only_backend("sqlite")  # the gateway's own answers
+@ONE_BACKEND
 class TestDocs:
     async def test_openapi_merges_every_service_with_the_password_flow(
         self, client: httpx.AsyncClient
@@ -88,7 +88,7 @@ class TestDocs:
             assert "/api/openapi.json" in response.text
 
 
-@pytest.mark.only_backend("sqlite")  # the gateway's own answers
+@ONE_BACKEND
 class TestRequestIds:
     async def test_a_given_request_id_is_echoed(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/health", headers={"X-Request-ID": "trace-me-123"})
@@ -109,7 +109,7 @@ class TestRequestIds:
         assert response.headers.get_list("x-request-id") == ["same-id"]
 
 
-@pytest.mark.only_backend("sqlite")  # the gateway's own answers
+@ONE_BACKEND
 class TestCors:
     async def test_configured_origins_get_cors_headers(self, settings: dict[str, Any]) -> None:
         app = stack.build_embedded(**settings, cors_origins=["https://app.example"])

@@ -4,15 +4,15 @@ service's own address. A path with a trailing slash is simply not a route."""
 from typing import Any
 
 import httpx
-import pytest
 
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem, signed_up
 from tests.helpers.distributed import distributed_gateway
 
 FOREIGN_HOST = {"Host": "evil.example"}
 
 
-@pytest.mark.only_backend("sqlite")  # routing, before any query
+@ONE_BACKEND
 class TestTrailingSlashesEmbedded:
     async def test_a_trailing_slash_is_a_404_not_a_redirect_to_the_host_header(
         self, client: httpx.AsyncClient

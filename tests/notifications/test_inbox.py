@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tasksync.notifications.models import event_tables
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem
 from tests.helpers.rooms import RoleRoom
 from tests.helpers.tasks import all_pages, create_task
@@ -52,6 +53,7 @@ class TestReading:
         assert_problem(again, 404)
 
 
+@ONE_BACKEND
 class TestSomeoneElses:
     @pytest.mark.parametrize("action", ["read", "delete"])
     async def test_someone_elses_notification_is_404_and_unchanged(
@@ -76,6 +78,7 @@ class TestSomeoneElses:
         assert len(await inbox(client, room.tia, unread="true")) == 3
 
 
+@ONE_BACKEND
 class TestBadInput:
     async def test_anonymous_callers_get_401(self, client: httpx.AsyncClient) -> None:
         for method, path in (

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tasksync.common.db import Database
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import Person, assert_problem, signed_up
 from tests.helpers.rooms import RoleRoom
 from tests.helpers.tasks import create_task
@@ -108,6 +109,7 @@ class TestBadInput:
             assert_problem(response, 422)
         assert await preferences_of(client, ann) == before
 
+    @ONE_BACKEND
     async def test_anonymous_callers_get_401(self, client: httpx.AsyncClient) -> None:
         assert_problem(await client.get(PREFERENCES), 401)
         assert_problem(await client.patch(PREFERENCES, json={}), 401)

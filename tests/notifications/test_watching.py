@@ -3,6 +3,7 @@ may watch or stop; outsiders get 404."""
 
 import httpx
 
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem
 from tests.helpers.rooms import ROLES, RoleRoom
 from tests.helpers.tasks import create_task
@@ -67,6 +68,7 @@ class TestWatching:
         await told(client, room.member, "commented")
         assert await kinds_of(client, room.tia, "commented") == []
 
+    @ONE_BACKEND
     async def test_an_outsider_gets_404_on_every_route_and_anonymous_401(
         self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:
@@ -80,6 +82,7 @@ class TestWatching:
             assert_problem(await client.request(method, path), 401)
         assert room.outsider.username not in await usernames(client, room, task["id"])
 
+    @ONE_BACKEND
     async def test_an_unknown_task_is_404_and_a_malformed_id_422(
         self, client: httpx.AsyncClient, room: RoleRoom
     ) -> None:

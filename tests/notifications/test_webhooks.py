@@ -10,6 +10,7 @@ import orjson
 
 from tasksync.common import clock
 from tasksync.notifications.webhooks import signing
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem
 from tests.helpers.rooms import cast_of, room_with_roles
 from tests.helpers.tasks import create_task
@@ -44,6 +45,7 @@ class TestRoutesAndRoles:
         assert rotated.json()["secret"] != created["secret"]
         assert (await stack.client.delete(path, headers=room.admin.headers)).status_code == 204
 
+    @ONE_BACKEND
     async def test_members_and_viewers_get_403_outsiders_404_and_anonymous_401(
         self, hook_stack: HookStack, receiver: Receiver
     ) -> None:

@@ -15,6 +15,7 @@ from tasksync import stack
 from tasksync.common.db import Database
 from tasksync.common.ids import uuid7
 from tasksync.contracts.events import Envelope
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import Person, signed_up
 from tests.helpers.live import (
     closed_with,
@@ -69,6 +70,7 @@ class TestRouting:
         assert refused.value.response.status_code == 403
 
 
+@ONE_BACKEND
 class TestAuthentication:
     async def test_a_bad_token_is_closed_with_4401(self, served: str) -> None:
         async with websockets.connect(live_url(served)) as socket:
@@ -122,6 +124,7 @@ class TestTokenExpiry:
             assert socket.close_reason == "The access token expired; send a fresh one."
 
 
+@ONE_BACKEND
 class TestLimits:
     async def test_a_message_too_large_is_a_policy_close(
         self, http: httpx.AsyncClient, served: str

@@ -8,6 +8,7 @@ import httpx
 
 from tasksync import stack
 from tasksync.users import commands
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem, signed_up
 from tests.helpers.rooms import Cast, room_with_roles, set_role
 from tests.helpers.waiting import eventually
@@ -68,6 +69,7 @@ class TestAddingMembers:
         assert by_id.status_code == 201, by_id.text
         assert {late.id, cast.outsider.id} <= set(await _roles(client, cast, room.id))
 
+    @ONE_BACKEND
     async def test_an_unknown_person_is_a_404_and_nothing_is_written(
         self, client: httpx.AsyncClient, cast: Cast, forget_replica: Callable[[], Any]
     ) -> None:
@@ -245,6 +247,7 @@ class TestHandingOwnershipOver:
         )
         assert_problem(renamed, 403)
 
+    @ONE_BACKEND
     async def test_handing_over_to_yourself_is_a_409_and_to_a_stranger_a_404(
         self, client: httpx.AsyncClient, cast: Cast
     ) -> None:

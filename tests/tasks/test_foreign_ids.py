@@ -5,11 +5,13 @@ import uuid
 
 import httpx
 
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem
 from tests.helpers.rooms import RoleRoom, create_room
 from tests.helpers.tasks import create_task
 
 
+@ONE_BACKEND
 class TestForeignIds:
     async def test_every_route_answers_404_for_a_task_or_room_of_another_room(
         self, client: httpx.AsyncClient, room: RoleRoom

@@ -8,6 +8,7 @@ import pytest
 
 from tasksync.common.errors import NotFound
 from tasksync.users import commands
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import Person, assert_problem, login, register, signed_up
 
 ADMIN_USERS = "/api/v1/admin/users"
@@ -33,6 +34,7 @@ async def _login(client: httpx.AsyncClient, person: Person) -> httpx.Response:
     )
 
 
+@ONE_BACKEND
 class TestAdminAccess:
     async def test_a_normal_user_gets_403_on_the_admin_list(
         self, client: httpx.AsyncClient
@@ -155,6 +157,7 @@ class TestDeactivation:
         )
         assert_problem(response, 401)
 
+    @ONE_BACKEND
     async def test_deactivating_an_unknown_account_is_a_404(
         self, client: httpx.AsyncClient, root: Person
     ) -> None:
@@ -198,6 +201,7 @@ class TestGrantingAdministration:
         response = await _set(client, root, root.id, is_admin=True, is_active=True)
         assert response.status_code == 200, response.text
 
+    @ONE_BACKEND
     async def test_an_admin_change_with_unknown_fields_is_a_422(
         self, client: httpx.AsyncClient, root: Person
     ) -> None:

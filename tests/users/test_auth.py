@@ -4,6 +4,7 @@ import uuid
 
 import httpx
 
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import assert_problem, login, register, signed_up
 
 
@@ -152,6 +153,7 @@ class TestOAuth2PasswordForm:
         )
         assert_problem(response, 401)
 
+    @ONE_BACKEND
     async def test_the_form_without_a_password_is_a_validation_problem(
         self, client: httpx.AsyncClient
     ) -> None:

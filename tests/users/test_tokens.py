@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import jwt
 import orjson
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from tasksync.common.db import Database
 from tasksync.users import commands
 from tasksync.users.models import SigningKey
+from tests.helpers.backends import ONE_BACKEND
 from tests.helpers.builders import Person, assert_problem, login, register, signed_up
 from tests.users.conftest import AppFactory, RunningApp
 
@@ -71,7 +71,7 @@ async def _refresh(client: httpx.AsyncClient, refresh_token: str) -> httpx.Respo
     return await client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
 
 
-@pytest.mark.only_backend("sqlite")  # a token is checked before any query
+@ONE_BACKEND
 class TestForgedAccessTokens:
     """The gateway refuses every token TaskSync did not sign, before any service sees it."""
 
@@ -151,7 +151,7 @@ class TestForgedAccessTokens:
         assert_problem(response, 401)
 
 
-@pytest.mark.only_backend("sqlite")  # a token is checked before any query
+@ONE_BACKEND
 class TestAccessTokenClaims:
     """Tokens signed with the real key are still refused when their claims are wrong."""
 
@@ -204,7 +204,7 @@ class TestAccessTokenClaims:
         await _refused(client, ghost)
 
 
-@pytest.mark.only_backend("sqlite")  # a token is checked before any query
+@ONE_BACKEND
 class TestUsersServiceVerifiesTokensItself:
     """Behind no gateway at all, the users service still refuses forged tokens."""
 
