@@ -157,13 +157,32 @@ def start_distributed(port: int, logs: Path) -> Running:
     for line in log.read_text().splitlines():
         if "ready (pid" in line:
             pids[line.split()[0]] = int(line.rsplit("pid ", 1)[1].rstrip(")"))
-    # The preloaded parent the services are forked from holds memory of its own too.
+    # The preloaded parent the services are forked from, and multiprocessing's resource
+    # tracker beside it, hold memory of their own too.
     pids["forkserver"] = parent_pid(pids["gateway"])
+    if trackers := _resource_trackers(popen.pid):
+        pids["resource tracker"] = trackers[0]
     return Running("distributed", url, popen, log, took, pids)
 
 
 def parent_pid(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _resource_trackers(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (
+                parent_pid(int(entry.name)) == parent
+                and b"resource_tracker" in (entry / "cmdline").read_bytes()
+            ):
+                found.append(int(entry.name))
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+    return found
 
 
 def start_embedded(port: int, data_dir: Path, logs: Path) -> Running:
