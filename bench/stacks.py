@@ -160,8 +160,8 @@ def start_distributed(port: int, logs: Path) -> Running:
     # The preloaded parent the services are forked from, and multiprocessing's resource
     # tracker beside it, hold memory of their own too.
     pids["forkserver"] = parent_pid(pids["gateway"])
-    if trackers := _resource_trackers(popen.pid):
-        pids["resource tracker"] = trackers[0]
+    if tracker := _resource_tracker(popen.pid):
+        pids["resource tracker"] = tracker
     return Running("distributed", url, popen, log, took, pids)
 
 
@@ -169,8 +169,8 @@ def parent_pid(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def _resource_trackers(parent: int) -> list[int]:
-    found = []
+def _resource_tracker(parent: int) -> int | None:
+    """The pid of multiprocessing's resource tracker among `parent`'s children."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -179,10 +179,10 @@ def _resource_trackers(parent: int) -> list[int]:
                 parent_pid(int(entry.name)) == parent
                 and b"resource_tracker" in (entry / "cmdline").read_bytes()
             ):
-                found.append(int(entry.name))
+                return int(entry.name)
         except (OSError, IndexError):
             continue  # gone meanwhile
-    return found
+    return None
 
 
 def start_embedded(port: int, data_dir: Path, logs: Path) -> Running:

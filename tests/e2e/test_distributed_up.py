@@ -18,6 +18,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from bench import stacks
 from tasksync import stack
 from tasksync.common.db import drop_databases
 from tasksync.common.redis_client import delete_prefixed
@@ -166,33 +167,17 @@ def _eventually(check, seconds: float = 20):  # type: ignore[no-untyped-def]
         time.sleep(0.1)
 
 
-def _memory_kb(pid: int) -> tuple[int, int]:
-    """The process's RSS and the part of it no other process shares."""
-    rss = private = 0
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name == "Rss":
-            rss = int(value.split()[0])
-        elif name in ("Private_Clean", "Private_Dirty"):
-            private += int(value.split()[0])
-    return rss, private
-
-
-def _parent(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
 def test_the_core_flow_survives_killed_services(distributed: Distributed) -> None:
     # Every process is forked from one preloaded parent: the libraries they all import are
     # pages they share, not a copy each.
     pids = [pid for name in ["gateway", *stack.SERVICES] for pid in distributed.pids(name)]
     assert len(pids) == len(stack.SERVICES) + 2  # tasks runs twice
-    parents = {_parent(pid) for pid in pids}
+    parents = {stacks.parent_pid(pid) for pid in pids}
     assert len(parents) == 1, parents
     assert distributed.process.pid not in parents
     for pid in pids:
-        rss, private = _memory_kb(pid)
-        assert private < rss / 2, f"pid {pid}: {private} of {rss} kB its own"
+        rss, private = stacks.rss_mb(pid), stacks.uss_mb(pid)
+        assert private < rss / 2, f"pid {pid}: {private:.0f} of {rss:.0f} MB its own"
 
     with httpx.Client(base_url=distributed.base, timeout=10) as http:
         health = http.get("/health").json()

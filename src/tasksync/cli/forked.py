@@ -32,11 +32,12 @@ gc.freeze()
 
 
 def serve(service: str, port: int, env: dict[str, str]) -> None:
-    """A forked child's life: its service's settings come from `env`, as a `tasksync serve`
-    process's would."""
+    """A forked child's life: `tasksync serve SERVICE --port PORT` in the environment `env`
+    (TASKSYNC_HOST, TASKSYNC_DATA_DIR and every setting read as that command reads them)."""
     os.environ.clear()
     os.environ.update(env)
-    tasksync.cli.serve.serve(service, port=port, host="127.0.0.1", data_dir=None)
+    if not tasksync.cli.serve.run([service, "--port", str(port)]):
+        raise SystemExit(f"{service} is not a service")
 
 
 def migrate(postgres_url: str) -> None:

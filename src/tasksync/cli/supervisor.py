@@ -172,10 +172,12 @@ class Supervisor:
     async def stop_all(self) -> None:
         console.print("Stopping...")
         running = [p for p in self.processes if p.running]
+        if not running:
+            return
         for process in reversed(running):  # the gateway first: no new requests come in
             process.child.terminate()  # type: ignore[union-attr]
         waits = [asyncio.ensure_future(p.wait()) for p in running]
-        _, late = await asyncio.wait(waits, timeout=STOP_GRACE_SECONDS) if waits else (0, ())
+        _, late = await asyncio.wait(waits, timeout=STOP_GRACE_SECONDS)
         for process in running:
             if process.running:
                 process.child.kill()  # type: ignore[union-attr]

@@ -13,10 +13,9 @@ def open_redis(settings: RedisSettings) -> Redis | None:
     )
 
 
-async def delete_prefixed(redis: Redis, prefix: str) -> int:
-    """Deletes every key under `prefix:` (what one deployment, benchmark or test wrote);
-    returns how many. SCAN walks the whole keyspace, so in large steps."""
+async def delete_prefixed(redis: Redis, prefix: str) -> None:
+    """Deletes every key under `prefix:` (what one deployment, benchmark or test wrote).
+    SCAN walks the whole keyspace, so in large steps."""
     keys = [key async for key in redis.scan_iter(f"{prefix}:*", count=1000)]
     if keys:
         await redis.delete(*keys)
-    return len(keys)

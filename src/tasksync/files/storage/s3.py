@@ -5,6 +5,7 @@ A file up to one part is sent with one PUT; a larger one as a multipart upload o
 aborted; one cut short by a crash is aborted by `forget_unfinished` (the sweep).
 """
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
+from aiobotocore.session import AioSession, get_session
 from botocore.exceptions import ClientError
 
 from tasksync.files.storage import CHUNK, BlobMissing, StoredBlob
@@ -22,9 +23,11 @@ PART_SIZE = 8 * 1024 * 1024
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
-# One session per process: it keeps the S3 API description it loaded (a new session
-# reads it again, some 70 ms of CPU for every client).
-_SESSION = get_session()
+@functools.cache
+def _session() -> AioSession:
+    """One session per process, made when a store first starts: it keeps the S3 API
+    description it loaded (a new session reads it again, some 70 ms of CPU a client)."""
+    return get_session()
 
 
 class S3Storage:
@@ -59,7 +62,7 @@ class S3Storage:
 
     async def start(self) -> None:
         self._client = await self._stack.enter_async_context(
-            _SESSION.create_client("s3", **self._options)
+            _session().create_client("s3", **self._options)
         )
         try:
             await self._client.head_bucket(Bucket=self.bucket)
